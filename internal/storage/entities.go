@@ -1,0 +1,172 @@
+package storage
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// DefaultTenantID is the id of the tenant created on first start. Requests
+// whose Host matches no tenant domain are served by it.
+const DefaultTenantID = "default"
+
+// Tenant is a OneAccess "instance": an isolated directory with its own users,
+// applications, keys and domain.
+type Tenant struct {
+	ID        string
+	Name      string
+	Domain    string // lower-case host[:port] that selects this tenant; empty for the default tenant
+	CreatedAt time.Time
+}
+
+// User is a person in a tenant's directory.
+type User struct {
+	TenantID string
+	ID       string
+
+	UserName    string
+	UserNameKey string // normalised user name, unique per tenant
+	Name        string
+	Mobile      string // as given; empty when absent
+	MobileKey   string // normalised mobile, unique per tenant when set
+	Email       string
+	EmailKey    string // lower-cased e-mail, unique per tenant when set
+	EmployeeID  string // unique per tenant when set
+	ExternalID  string
+	FirstName   string
+	MiddleName  string
+	LastName    string
+
+	// Profile holds the OneAccess attr_* fields (gender, birthday, ...) as a
+	// JSON object; Extension holds the tenant's custom attributes.
+	Profile   json.RawMessage
+	Extension json.RawMessage
+
+	PasswordHash  string // PHC-formatted argon2id hash; empty when no password is set
+	PwdMustModify bool
+	PwdChangedAt  time.Time // zero when never changed
+
+	Disabled bool
+	Locked   bool
+	Grade    int
+
+	HomeOrgID string // empty when the user belongs to no organisation
+	Orgs      []UserOrg
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Relation types of a user to an organisation, as OneAccess spells them.
+const (
+	RelationHome      = 0 // 归属: the user's home organisation
+	RelationSecondary = 1 // 挂靠: an additional organisation
+)
+
+// UserOrg is one organisation membership of a user.
+type UserOrg struct {
+	OrgID        string
+	RelationType int
+}
+
+// UserFilter selects users for a list. Zero values select everything.
+type UserFilter struct {
+	OrgID         string    // home or secondary member of exactly this organisation
+	UpdatedAfter  time.Time // updated strictly after this instant
+	Offset, Limit int       // rows to skip and to return
+}
+
+// Organization is a node of a tenant's organisation tree.
+type Organization struct {
+	TenantID  string
+	ID        string
+	Code      string
+	Name      string
+	ParentID  string // empty for a root
+	Category  string
+	Sequence  int
+	Extension json.RawMessage
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Permission codes of management-API clients (ONEACCESS-API.md 0.2), plus
+// Gatehouse's system-level code.
+const (
+	PermAll       = "all"         // every tenant-level management API
+	PermUserAll   = "user_all"    // user writes and reads
+	PermUserRead  = "user_read"   // user reads
+	PermOrgAll    = "org_all"     // organisation calls
+	PermAppOrgAll = "app_org_all" // application-organisation calls
+	PermSystemAll = "system_all"  // the system API (/api/v2/system), default tenant only
+)
+
+// APIClient is a credential that obtains management-API tokens. The secret
+// is stored only as its SHA-256 hash.
+type APIClient struct {
+	TenantID       string
+	ClientID       string
+	Name           string
+	SecretHash     []byte // SHA-256 of the current secret
+	PrevSecretHash []byte // SHA-256 of the previous secret, valid until PrevValidUntil
+	PrevValidUntil time.Time
+	Permissions    []string
+	ApplicationID  string // the application this client belongs to, if any
+	CreatedAt      time.Time
+}
+
+// MgmtToken is an issued management-API access token. Only the hash is used
+// for lookups; Sealed is the token encrypted with the instance secret key so
+// that a repeated request can be answered with the same token.
+type MgmtToken struct {
+	TenantID  string
+	Hash      []byte
+	Sealed    []byte
+	ClientID  string
+	Scope     string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+}
+
+// Audit results.
+const (
+	ResultSuccess = "success"
+	ResultFailure = "failure"
+)
+
+// AuditEvent records who did what to which target, from where, and how it
+// ended. Detail never holds a secret.
+type AuditEvent struct {
+	TenantID   string
+	ID         string
+	Time       time.Time
+	ActorType  string // "api_client", "user", "system"
+	ActorID    string
+	Action     string // e.g. "user.create"
+	TargetType string
+	TargetID   string
+	SourceIP   string
+	UserAgent  string
+	Result     string
+	Detail     string // short, secret-free explanation (e.g. the error code)
+}
+
+// AuditFilter selects audit events, newest first.
+type AuditFilter struct {
+	Action   string
+	TargetID string
+	Limit    int
+}
+
+// SigningKey is a tenant's token-signing key. The private key is stored
+// encrypted with the instance secret key.
+type SigningKey struct {
+	TenantID   string
+	KID        string
+	Algorithm  string // "RS256" or "ES256"
+	PrivateEnc []byte // sealed PKCS#8 DER
+	Active     bool   // signs new tokens
+	CreatedAt  time.Time
+	// ExpiresAt is when the key leaves the JWKS (every token it signed has
+	// expired); zero while the key is active.
+	ExpiresAt time.Time
+}

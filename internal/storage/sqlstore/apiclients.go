@@ -1,0 +1,46 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/storage"
+)
+
+type apiClientRepo struct{ repos }
+
+func (x apiClientRepo) Create(ctx context.Context, c *storage.APIClient) error {
+	_, err := x.w.ExecContext(ctx, x.d.q(`INSERT INTO api_clients (tenant_id, client_id, name, secret_hash,
+		prev_secret_hash, prev_valid_until, permissions, application_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		c.TenantID, c.ClientID, c.Name, c.SecretHash, c.PrevSecretHash, ms(c.PrevValidUntil),
+		strings.Join(c.Permissions, " "), nullable(c.ApplicationID), ms(c.CreatedAt))
+	return mapErr(err)
+}
+
+func (x apiClientRepo) Get(ctx context.Context, tenantID, clientID string) (*storage.APIClient, error) {
+	var c storage.APIClient
+	var perms string
+	var app sql.NullString
+	var prevUntil, created int64
+	err := x.r.QueryRowContext(ctx, x.d.q(`SELECT client_id, name, secret_hash, prev_secret_hash, prev_valid_until,
+		permissions, application_id, created_at FROM api_clients WHERE tenant_id = ? AND client_id = ?`), tenantID, clientID).
+		Scan(&c.ClientID, &c.Name, &c.SecretHash, &c.PrevSecretHash, &prevUntil, &perms, &app, &created)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	c.TenantID = tenantID
+	c.Permissions = strings.Fields(perms)
+	c.ApplicationID = app.String
+	c.PrevValidUntil, c.CreatedAt = fromMS(prevUntil), fromMS(created)
+	return &c, nil
+}
+
+func (x apiClientRepo) Delete(ctx context.Context, tenantID, clientID string) error {
+	return x.inTx(ctx, func(x repos) error {
+		if _, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM mgmt_tokens WHERE tenant_id = ? AND client_id = ?"), tenantID, clientID); err != nil {
+			return err
+		}
+		return affectedOne(x.w.ExecContext(ctx, x.d.q("DELETE FROM api_clients WHERE tenant_id = ? AND client_id = ?"), tenantID, clientID))
+	})
+}

@@ -1,0 +1,107 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Options tune the connection pools. Zero values take the defaults.
+type Options struct {
+	// MaxConns bounds the PostgreSQL pool and the SQLite reader pool.
+	MaxConns int
+	// BusyTimeout is how long an SQLite connection waits for a lock held
+	// by another process before failing.
+	BusyTimeout time.Duration
+}
+
+// Open connects to the database named by dsn: "sqlite:PATH" (the file is
+// created when absent) or a "postgres://" / "postgresql://" URL. It does
+// not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.MaxConns <= 0 {
+		opt.MaxConns = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if opt.BusyTimeout <= 0 {
+		opt.BusyTimeout = 5 * time.Second
+	}
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), opt)
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn, opt)
+	}
+	return nil, fmt.Errorf("database %q: want sqlite:PATH or postgres://…", redactDSN(dsn))
+}
+
+func openSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
+	if path == "" {
+		return nil, fmt.Errorf("database: sqlite: needs a file path, e.g. sqlite:gatehouse.db")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("database: sqlite: directory %s: %w", dir, err)
+		}
+	}
+	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)",
+		opt.BusyTimeout.Milliseconds())
+	base := "file:" + url.PathEscape(path) + "?" + pragmas
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("database: sqlite: %w", err)
+	}
+	// SQLite has one writer at a time; one connection queues writers in Go
+	// rather than in busy-wait loops.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("database: sqlite %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("database: sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(opt.MaxConns)
+	r.SetMaxIdleConns(opt.MaxConns)
+	r.SetConnMaxIdleTime(5 * time.Minute)
+	return newStore(dialectSQLite, r, w), nil
+}
+
+func openPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database: postgres %s: %w", redactDSN(dsn), err)
+	}
+	db.SetMaxOpenConns(opt.MaxConns)
+	db.SetMaxIdleConns(opt.MaxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database: postgres %s: %w", redactDSN(dsn), err)
+	}
+	return newStore(dialectPostgres, db, db), nil
+}
+
+// redactDSN hides the password of a database URL for messages and logs.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

@@ -1,0 +1,138 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/gatehouse/gatehouse/internal/storage"
+)
+
+// querier is what repositories run statements on: a pool or a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Store is the SQL implementation of storage.Store.
+type Store struct {
+	d    *dialect
+	read *sql.DB // SQLite: reader pool; PostgreSQL: the pool
+	wr   *sql.DB // SQLite: the single writer; PostgreSQL: the pool
+	repos
+}
+
+var _ storage.Store = (*Store)(nil)
+
+func newStore(name string, read, wr *sql.DB) *Store {
+	s := &Store{d: newDialect(name), read: read, wr: wr}
+	s.repos = repos{d: s.d, r: read, w: wr, s: s}
+	return s
+}
+
+// repos binds the repositories to a reader and a writer: the pools, or one
+// transaction for both.
+type repos struct {
+	d  *dialect
+	r  querier
+	w  querier
+	s  *Store  // for repositories that open their own transaction
+	tx *sql.Tx // set inside InTx
+}
+
+func (x repos) Tenants() storage.TenantRepo         { return tenantRepo{x} }
+func (x repos) Users() storage.UserRepo             { return userRepo{x} }
+func (x repos) Orgs() storage.OrgRepo               { return orgRepo{x} }
+func (x repos) APIClients() storage.APIClientRepo   { return apiClientRepo{x} }
+func (x repos) MgmtTokens() storage.MgmtTokenRepo   { return mgmtTokenRepo{x} }
+func (x repos) Audit() storage.AuditRepo            { return auditRepo{x} }
+func (x repos) SigningKeys() storage.SigningKeyRepo { return signingKeyRepo{x} }
+func (x repos) Settings() storage.SettingsRepo      { return settingsRepo{x} }
+
+// inTx runs fn in the current transaction, or in a new one when the repos
+// are bound to the pools.
+func (x repos) inTx(ctx context.Context, fn func(x repos) error) error {
+	if x.tx != nil {
+		return fn(x)
+	}
+	return x.s.inTx(ctx, fn)
+}
+
+// InTx implements storage.Store.
+func (s *Store) InTx(ctx context.Context, fn func(tx storage.Repos) error) error {
+	return s.inTx(ctx, func(x repos) error { return fn(x) })
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(x repos) error) (err error) {
+	tx, err := s.wr.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = fn(repos{d: s.d, r: tx, w: tx, s: s, tx: tx}); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return mapErr(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// Ping implements storage.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.wr.PingContext(ctx); err != nil {
+		return err
+	}
+	var one int
+	return s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Dialect implements storage.Store.
+func (s *Store) Dialect() string { return s.d.name }
+
+// DBs returns the connection pools, for pool metrics: the reader and the
+// writer (the same pool on PostgreSQL).
+func (s *Store) DBs() (read, write *sql.DB) { return s.read, s.wr }
+
+// Close implements storage.Store.
+func (s *Store) Close() error {
+	err := s.wr.Close()
+	if s.read != s.wr {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// notFound maps sql.ErrNoRows to storage.ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return storage.ErrNotFound
+	}
+	return err
+}
+
+// affectedOne reports storage.ErrNotFound when an update or delete touched
+// no row.
+func affectedOne(res sql.Result, err error) error {
+	if err != nil {
+		return mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return storage.ErrNotFound
+	}
+	return nil
+}

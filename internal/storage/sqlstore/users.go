@@ -1,0 +1,256 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/storage"
+)
+
+type userRepo struct{ repos }
+
+const userCols = `id, user_name, user_name_key, name, mobile, mobile_key, email, email_key,
+	employee_id, external_id, first_name, middle_name, last_name, profile, extension,
+	password_hash, pwd_must_modify, pwd_changed_at, disabled, locked, grade, home_org_id,
+	created_at, updated_at`
+
+func userArgs(u *storage.User) []any {
+	return []any{u.UserName, u.UserNameKey, u.Name, nullable(u.Mobile), nullable(u.MobileKey),
+		nullable(u.Email), nullable(u.EmailKey), nullable(u.EmployeeID), nullable(u.ExternalID),
+		u.FirstName, u.MiddleName, u.LastName, jsonText(u.Profile), jsonText(u.Extension),
+		u.PasswordHash, u.PwdMustModify, ms(u.PwdChangedAt), u.Disabled, u.Locked, u.Grade,
+		nullable(u.HomeOrgID), ms(u.CreatedAt), ms(u.UpdatedAt)}
+}
+
+func jsonText(m json.RawMessage) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	return string(m)
+}
+
+func (x userRepo) Create(ctx context.Context, u *storage.User) error {
+	return x.inTx(ctx, func(x repos) error {
+		args := append([]any{u.TenantID, u.ID}, userArgs(u)...)
+		_, err := x.w.ExecContext(ctx, x.d.q(`INSERT INTO users (tenant_id, `+userCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), args...)
+		if err != nil {
+			return mapErr(err)
+		}
+		return userRepo{x}.insertOrgs(ctx, u.TenantID, u.ID, u.Orgs)
+	})
+}
+
+func (x userRepo) insertOrgs(ctx context.Context, tenantID, userID string, orgs []storage.UserOrg) error {
+	for _, o := range orgs {
+		_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO user_orgs (tenant_id, user_id, org_id, relation_type) VALUES (?, ?, ?, ?)"),
+			tenantID, userID, o.OrgID, o.RelationType)
+		if err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}
+
+func (x userRepo) Get(ctx context.Context, tenantID, id string) (*storage.User, error) {
+	return x.getWhere(ctx, x.r, "id = ?", tenantID, id)
+}
+
+func (x userRepo) GetByUserNameKey(ctx context.Context, tenantID, key string) (*storage.User, error) {
+	return x.getWhere(ctx, x.r, "user_name_key = ?", tenantID, key)
+}
+
+func (x userRepo) getWhere(ctx context.Context, q querier, cond, tenantID, val string, suffix ...string) (*storage.User, error) {
+	query := "SELECT " + userCols + " FROM users WHERE tenant_id = ? AND " + cond + strings.Join(suffix, "")
+	u, err := scanUser(q.QueryRowContext(ctx, x.d.q(query), tenantID, val))
+	if err != nil {
+		return nil, notFound(err)
+	}
+	u.TenantID = tenantID
+	if err := x.loadOrgs(ctx, q, tenantID, []*storage.User{u}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func (x userRepo) Update(ctx context.Context, tenantID, id string, fn func(u *storage.User) error) (*storage.User, error) {
+	var out *storage.User
+	err := x.inTx(ctx, func(x repos) error {
+		r := userRepo{x}
+		u, err := r.getWhere(ctx, x.w, "id = ?", tenantID, id, x.d.forUpd)
+		if err != nil {
+			return err
+		}
+		before := append([]storage.UserOrg(nil), u.Orgs...)
+		if err := fn(u); err != nil {
+			return err
+		}
+		set := `user_name = ?, user_name_key = ?, name = ?, mobile = ?, mobile_key = ?, email = ?, email_key = ?,
+			employee_id = ?, external_id = ?, first_name = ?, middle_name = ?, last_name = ?, profile = ?, extension = ?,
+			password_hash = ?, pwd_must_modify = ?, pwd_changed_at = ?, disabled = ?, locked = ?, grade = ?, home_org_id = ?,
+			created_at = ?, updated_at = ?`
+		_, err = x.w.ExecContext(ctx, x.d.q("UPDATE users SET "+set+" WHERE tenant_id = ? AND id = ?"),
+			append(userArgs(u), tenantID, id)...)
+		if err != nil {
+			return mapErr(err)
+		}
+		if !sameOrgs(before, u.Orgs) {
+			if _, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM user_orgs WHERE tenant_id = ? AND user_id = ?"), tenantID, id); err != nil {
+				return err
+			}
+			if err := r.insertOrgs(ctx, tenantID, id, u.Orgs); err != nil {
+				return err
+			}
+		}
+		out = u
+		return nil
+	})
+	return out, err
+}
+
+func sameOrgs(a, b []storage.UserOrg) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (x userRepo) Delete(ctx context.Context, tenantID, id string) error {
+	return x.inTx(ctx, func(x repos) error {
+		if _, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM user_orgs WHERE tenant_id = ? AND user_id = ?"), tenantID, id); err != nil {
+			return err
+		}
+		return affectedOne(x.w.ExecContext(ctx, x.d.q("DELETE FROM users WHERE tenant_id = ? AND id = ?"), tenantID, id))
+	})
+}
+
+// List pages with a deferred join: the inner query walks only the narrow
+// index to skip OFFSET rows, the outer one reads the page's rows.
+func (x userRepo) List(ctx context.Context, tenantID string, f storage.UserFilter) ([]storage.User, int, error) {
+	var from, where, order string
+	args := []any{tenantID}
+	if f.OrgID != "" {
+		from = "user_orgs m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id"
+		where = "m.tenant_id = ? AND m.org_id = ?"
+		args = append(args, f.OrgID)
+		order = "m.user_id"
+	} else {
+		from = "users u"
+		where = "u.tenant_id = ?"
+		order = "u.id"
+	}
+	if !f.UpdatedAfter.IsZero() {
+		where += " AND u.updated_at > ?"
+		args = append(args, ms(f.UpdatedAfter))
+		order = "u.updated_at, u.id"
+	}
+	var total int
+	if err := x.r.QueryRowContext(ctx, x.d.q("SELECT count(*) FROM "+from+" WHERE "+where), args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if total == 0 || f.Offset >= total || f.Limit <= 0 {
+		return []storage.User{}, total, nil
+	}
+	inner := "SELECT u.id FROM " + from + " WHERE " + where + " ORDER BY " + order + " LIMIT ? OFFSET ?"
+	query := "SELECT " + userCols + " FROM users WHERE tenant_id = ? AND id IN (" + inner + ")"
+	qargs := append([]any{tenantID}, args...)
+	qargs = append(qargs, f.Limit, f.Offset)
+	rows, err := x.r.QueryContext(ctx, x.d.q(query), qargs...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	users := make([]storage.User, 0, f.Limit)
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		u.TenantID = tenantID
+		users = append(users, *u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	sortUsers(users, !f.UpdatedAfter.IsZero())
+	ptrs := make([]*storage.User, len(users))
+	for i := range users {
+		ptrs[i] = &users[i]
+	}
+	if err := x.loadOrgs(ctx, x.r, tenantID, ptrs); err != nil {
+		return nil, 0, err
+	}
+	return users, total, nil
+}
+
+// loadOrgs fills the organisation memberships of users in one query.
+func (x userRepo) loadOrgs(ctx context.Context, q querier, tenantID string, users []*storage.User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	byID := make(map[string]*storage.User, len(users))
+	args := make([]any, 0, len(users)+1)
+	args = append(args, tenantID)
+	for _, u := range users {
+		byID[u.ID] = u
+		args = append(args, u.ID)
+	}
+	query := "SELECT user_id, org_id, relation_type FROM user_orgs WHERE tenant_id = ? AND user_id IN (?" +
+		strings.Repeat(", ?", len(users)-1) + ") ORDER BY user_id, relation_type, org_id"
+	rows, err := q.QueryContext(ctx, x.d.q(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var uid string
+		var o storage.UserOrg
+		if err := rows.Scan(&uid, &o.OrgID, &o.RelationType); err != nil {
+			return err
+		}
+		if u := byID[uid]; u != nil {
+			u.Orgs = append(u.Orgs, o)
+		}
+	}
+	return rows.Err()
+}
+
+func scanUser(s scanner) (*storage.User, error) {
+	var u storage.User
+	var mobile, mobileKey, email, emailKey, employee, external, homeOrg sql.NullString
+	var profile, extension string
+	var pwdChanged, created, updated int64
+	err := s.Scan(&u.ID, &u.UserName, &u.UserNameKey, &u.Name, &mobile, &mobileKey, &email, &emailKey,
+		&employee, &external, &u.FirstName, &u.MiddleName, &u.LastName, &profile, &extension,
+		&u.PasswordHash, &u.PwdMustModify, &pwdChanged, &u.Disabled, &u.Locked, &u.Grade, &homeOrg,
+		&created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	u.Mobile, u.MobileKey = mobile.String, mobileKey.String
+	u.Email, u.EmailKey = email.String, emailKey.String
+	u.EmployeeID, u.ExternalID, u.HomeOrgID = employee.String, external.String, homeOrg.String
+	u.Profile, u.Extension = json.RawMessage(profile), json.RawMessage(extension)
+	u.PwdChangedAt, u.CreatedAt, u.UpdatedAt = fromMS(pwdChanged), fromMS(created), fromMS(updated)
+	return &u, nil
+}
+
+// sortUsers restores the page order that IN (...) does not keep.
+func sortUsers(users []storage.User, byUpdate bool) {
+	sort.Slice(users, func(i, j int) bool {
+		a, b := &users[i], &users[j]
+		if byUpdate && !a.UpdatedAt.Equal(b.UpdatedAt) {
+			return a.UpdatedAt.Before(b.UpdatedAt)
+		}
+		return a.ID < b.ID
+	})
+}

@@ -1,0 +1,110 @@
+package storage
+
+import (
+	"context"
+	"time"
+)
+
+// Store is a Gatehouse backend. Its repositories run each call on their
+// own; InTx runs several calls in one transaction.
+type Store interface {
+	Repos
+
+	// InTx runs fn in one transaction: every repository reached through tx
+	// sees and writes the same snapshot, and all of it commits or none.
+	// Returning an error from fn rolls back and returns that error.
+	InTx(ctx context.Context, fn func(tx Repos) error) error
+
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	// Dialect is "sqlite" or "postgres".
+	Dialect() string
+	Close() error
+}
+
+// Repos gives the per-aggregate repositories, either standalone (from the
+// Store) or bound to a transaction (inside InTx).
+type Repos interface {
+	Tenants() TenantRepo
+	Users() UserRepo
+	Orgs() OrgRepo
+	APIClients() APIClientRepo
+	MgmtTokens() MgmtTokenRepo
+	Audit() AuditRepo
+	SigningKeys() SigningKeyRepo
+	Settings() SettingsRepo
+}
+
+// TenantRepo stores tenants. Deleting a tenant deletes every row it owns.
+type TenantRepo interface {
+	Create(ctx context.Context, t *Tenant) error
+	Get(ctx context.Context, id string) (*Tenant, error)
+	List(ctx context.Context) ([]Tenant, error)
+	Delete(ctx context.Context, id string) error
+}
+
+// UserRepo stores users and their organisation memberships.
+type UserRepo interface {
+	Create(ctx context.Context, u *User) error
+	Get(ctx context.Context, tenantID, id string) (*User, error)
+	// GetByUserNameKey finds a user by normalised user name.
+	GetByUserNameKey(ctx context.Context, tenantID, key string) (*User, error)
+	// Update reads the user, applies fn and writes the result in one
+	// transaction; the row is locked against concurrent updates meanwhile.
+	// fn returning an error leaves the row as it was.
+	Update(ctx context.Context, tenantID, id string, fn func(u *User) error) (*User, error)
+	Delete(ctx context.Context, tenantID, id string) error
+	// List returns one page of users in creation order and the total count
+	// of users matching the filter.
+	List(ctx context.Context, tenantID string, f UserFilter) ([]User, int, error)
+}
+
+// OrgRepo stores organisations.
+type OrgRepo interface {
+	Create(ctx context.Context, o *Organization) error
+	Get(ctx context.Context, tenantID, id string) (*Organization, error)
+	GetByCode(ctx context.Context, tenantID, code string) (*Organization, error)
+	// FirstRoot is the root organisation created first, the home of users
+	// created without an organisation.
+	FirstRoot(ctx context.Context, tenantID string) (*Organization, error)
+}
+
+// APIClientRepo stores management-API clients.
+type APIClientRepo interface {
+	Create(ctx context.Context, c *APIClient) error
+	Get(ctx context.Context, tenantID, clientID string) (*APIClient, error)
+	Delete(ctx context.Context, tenantID, clientID string) error
+}
+
+// MgmtTokenRepo stores issued management-API tokens.
+type MgmtTokenRepo interface {
+	Create(ctx context.Context, t *MgmtToken) error
+	// GetByHash finds an unexpired-or-not token by its hash.
+	GetByHash(ctx context.Context, tenantID string, hash []byte) (*MgmtToken, error)
+	// Latest returns the client's token that expires last, if it expires
+	// after notBefore.
+	Latest(ctx context.Context, tenantID, clientID string, notBefore time.Time) (*MgmtToken, error)
+	// DeleteExpired removes the client's tokens that expired before now.
+	DeleteExpired(ctx context.Context, tenantID, clientID string, now time.Time) error
+}
+
+// AuditRepo appends and reads audit events. Events are never updated.
+type AuditRepo interface {
+	Append(ctx context.Context, e *AuditEvent) error
+	List(ctx context.Context, tenantID string, f AuditFilter) ([]AuditEvent, error)
+}
+
+// SigningKeyRepo stores token-signing keys.
+type SigningKeyRepo interface {
+	Create(ctx context.Context, k *SigningKey) error
+	// List returns the tenant's keys, newest first.
+	List(ctx context.Context, tenantID string) ([]SigningKey, error)
+}
+
+// SettingsRepo stores instance-wide values such as the secret-key check.
+type SettingsRepo interface {
+	Get(ctx context.Context, name string) (string, error)
+	// PutIfAbsent stores value under name unless a value is already there,
+	// and returns the stored value either way.
+	PutIfAbsent(ctx context.Context, name, value string) (string, error)
+}
