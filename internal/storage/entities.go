@@ -89,15 +89,15 @@ type Organization struct {
 	UpdatedAt time.Time
 }
 
-// Permission codes of management-API clients (ONEACCESS-API.md 0.2), plus
-// Gatehouse's system-level code.
+// Permission codes of management-API clients (ONEACCESS-API.md 0.2). A
+// client of the default tenant with "all" that belongs to no application is
+// a super-admin client: it may also call the system API (/api/v2/system).
 const (
-	PermAll       = "all"         // every tenant-level management API
+	PermAll       = "all"         // every management API of the tenant
 	PermUserAll   = "user_all"    // user writes and reads
 	PermUserRead  = "user_read"   // user reads
 	PermOrgAll    = "org_all"     // organisation calls
 	PermAppOrgAll = "app_org_all" // application-organisation calls
-	PermSystemAll = "system_all"  // the system API (/api/v2/system), default tenant only
 )
 
 // APIClient is a credential that obtains management-API tokens. The secret

@@ -410,7 +410,7 @@ func testAPIClientsAndTokens(t *testing.T, s storage.Store) {
 	mustTenant(t, s, "t1")
 	mustTenant(t, s, "t2")
 	c := &storage.APIClient{TenantID: "t1", ClientID: "cid", Name: "ops", SecretHash: []byte("h1"), PrevSecretHash: []byte("h0"),
-		PrevValidUntil: now.Add(time.Hour), Permissions: []string{"all", "system_all"}, CreatedAt: now}
+		PrevValidUntil: now.Add(time.Hour), Permissions: []string{"user_read", "org_all"}, CreatedAt: now}
 	if err := s.APIClients().Create(ctx, c); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,80 @@
+package mgmt
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apps"
+	"github.com/gatehouse/gatehouse/internal/directory"
+	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/tenant"
+)
+
+// API holds what the management handlers use.
+type API struct {
+	Users    *directory.Users
+	Clients  *apps.Clients
+	Tenants  *tenant.Service
+	Keys     *keys.Manager
+	Location *time.Location // zone of response timestamps
+	// Issuer returns the OIDC issuer of the request's tenant, which signs
+	// the id_token of management tokens.
+	Issuer func(r *http.Request) string
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
+// Route is one management endpoint. Perm is the client permission it
+// needs: "" for the token endpoint (public), "system" for the system API.
+type Route struct {
+	Method  string
+	Path    string
+	Perm    string
+	handler func(w http.ResponseWriter, r *http.Request) error
+}
+
+// permSystem marks the routes of the system API (super-admin clients only).
+const permSystem = "system"
+
+// Routes lists every management endpoint. The server mounts each one;
+// openapi_test.go checks the OpenAPI document against this list.
+func (a *API) Routes() []Route {
+	return []Route{
+		{"POST", "/api/v2/tenant/token", "", a.token},
+
+		{"POST", "/api/v2/tenant/users", "user_all", a.createUser},
+		{"PUT", "/api/v2/tenant/users/{user_id}", "user_all", a.updateUser},
+		{"DELETE", "/api/v2/tenant/users/{user_id}", "user_all", a.deleteUser},
+		{"PUT", "/api/v2/tenant/users/{user_id}/enable", "user_all", a.enableUser},
+		{"PUT", "/api/v2/tenant/users/{user_id}/disable", "user_all", a.disableUser},
+		{"PUT", "/api/v2/tenant/users/{user_id}/change-password", "user_all", a.setPassword},
+		{"PUT", "/api/v2/tenant/users/{user_id}/change-password-verify", "user_all", a.changePassword},
+		{"GET", "/api/v2/tenant/users/{user_id}", "user_read", a.getUser},
+		{"POST", "/api/v2/tenant/users/user-by-username", "user_read", a.getUserByName},
+		{"GET", "/api/v2/tenant/users", "user_read", a.listUsers},
+
+		{"POST", "/api/v2/system/tenants", permSystem, a.createTenant},
+		{"GET", "/api/v2/system/tenants", permSystem, a.listTenants},
+		{"GET", "/api/v2/system/tenants/{tenant_id}", permSystem, a.getTenant},
+		{"DELETE", "/api/v2/system/tenants/{tenant_id}", permSystem, a.deleteTenant},
+	}
+}
+
+// Handler returns the route's handler with authentication, permission
+// check and error writing around it.
+func (a *API) Handler(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.Perm != "" {
+			cl, err := a.authenticate(r, rt.Perm)
+			if err != nil {
+				writeError(a.Log, w, r, err)
+				return
+			}
+			r = r.WithContext(withClient(r.Context(), cl))
+		}
+		if err := rt.handler(w, r); err != nil {
+			writeError(a.Log, w, r, err)
+		}
+	})
+}

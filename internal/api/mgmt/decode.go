@@ -1,0 +1,102 @@
+package mgmt
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/failure"
+)
+
+var (
+	errContentType = failure.New(failure.Invalid, "COMMON.0003", "", "The Content-Type must be application/json.")
+	errNotObject   = failure.New(failure.Invalid, "COMMON.0002", "", "The request body must be a JSON object.")
+)
+
+// decodeBody reads a JSON object into dst. A missing Content-Type is taken
+// as JSON; any other non-JSON type is refused. A field of the wrong type is
+// named in the error.
+func decodeBody(r *http.Request, dst any, required bool) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return errContentType
+		}
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err // *http.MaxBytesError is mapped by writeError
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		if required {
+			return errNotObject
+		}
+		return nil
+	}
+	if body[0] != '{' {
+		return errNotObject
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(dst); err != nil {
+		return fieldError(body, dst, err)
+	}
+	if dec.More() {
+		return errNotObject
+	}
+	return nil
+}
+
+// fieldError finds which top-level field made decoding fail, by decoding
+// the fields one at a time into a fresh value of dst's type.
+func fieldError(body []byte, dst any, cause error) error {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil {
+		return failure.New(failure.Invalid, "COMMON.0002", "", "The request body is not valid JSON.")
+	}
+	t := reflect.TypeOf(dst).Elem()
+	var ute *json.UnmarshalTypeError
+	if errors.As(cause, &ute) && ute.Field != "" {
+		return typeError(t, strings.Split(ute.Field, ".")[0])
+	}
+	for name, raw := range fields {
+		one, _ := json.Marshal(map[string]json.RawMessage{name: raw})
+		if json.Unmarshal(one, reflect.New(t).Interface()) != nil {
+			return typeError(t, name)
+		}
+	}
+	return failure.New(failure.Invalid, "COMMON.0002", "", "The request body does not match the expected fields.")
+}
+
+// typeError names the field and, from the struct, the type it wants.
+func typeError(t reflect.Type, field string) error {
+	want := "of another type"
+	if t.Kind() == reflect.Struct {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if strings.Split(f.Tag.Get("json"), ",")[0] != field {
+				continue
+			}
+			name := f.Type.String()
+			switch {
+			case strings.HasSuffix(name, "opt.String") || f.Type.Kind() == reflect.String:
+				want = "a string"
+			case strings.HasSuffix(name, "opt.Bool") || f.Type.Kind() == reflect.Bool:
+				want = "a boolean"
+			case strings.Contains(name, "[]"):
+				want = "an array of objects"
+			case strings.Contains(name, "map["):
+				want = "an object"
+			}
+		}
+	}
+	if len(field) > 64 {
+		field = field[:64]
+	}
+	return failure.Invalidf("COMMON.0002", field, "The %s must be %s.", field, want)
+}

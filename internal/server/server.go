@@ -1,0 +1,118 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gatehouse/gatehouse/internal/api/mgmt"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/tenant"
+)
+
+// Server is the HTTP face of an App.
+type Server struct {
+	app      *App
+	cfg      *config.Config
+	log      *slog.Logger
+	metrics  *metrics
+	handler  http.Handler
+	draining atomic.Bool
+}
+
+// New builds the routes of app.
+func New(app *App) *Server {
+	s := &Server{app: app, cfg: app.Cfg, log: app.Log, metrics: newMetrics(app.Store)}
+	api := &mgmt.API{
+		Users: app.Users, Clients: app.Clients, Tenants: app.Tenants, Keys: app.Keys,
+		Location: app.Cfg.Location, Log: app.Log, Now: app.Now,
+		Issuer: func(r *http.Request) string {
+			return tenant.BaseURL(tenant.FromContext(r.Context()), app.Cfg.BaseURL) + "/api/v1/oauth2"
+		},
+	}
+	// Operational endpoints answer for the process, not for a tenant.
+	ops := http.NewServeMux()
+	s.handle(ops, "GET /healthz", http.HandlerFunc(s.healthz))
+	s.handle(ops, "GET /readyz", http.HandlerFunc(s.readyz))
+	s.handle(ops, "GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+
+	tenanted := http.NewServeMux()
+	for _, rt := range api.Routes() {
+		s.handle(tenanted, rt.Method+" "+rt.Path, api.Handler(rt))
+	}
+	s.handle(tenanted, "GET /api/openapi.json", mgmt.OpenAPIHandler())
+	ops.Handle("/", s.withTenant(tenanted))
+
+	s.handler = s.observe(s.secure(ops))
+	return s
+}
+
+// handle mounts h at pattern, labelling its requests with the pattern.
+func (s *Server) handle(mux *http.ServeMux, pattern string, h http.Handler) {
+	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setRoute(r, pattern)
+		h.ServeHTTP(w, r)
+	}))
+}
+
+// Handler is the whole HTTP stack, for tests that serve it themselves.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writePlainJSON(w, http.StatusOK, `{"status":"ok"}`)
+}
+
+// readyz reports whether this node should get traffic: the database
+// answers and the node is not draining.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writePlainJSON(w, http.StatusServiceUnavailable, `{"status":"draining"}`)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.app.Store.Ping(ctx); err != nil {
+		s.log.WarnContext(r.Context(), "readiness: database unreachable", "err", err)
+		writePlainJSON(w, http.StatusServiceUnavailable, `{"status":"database unreachable"}`)
+		return
+	}
+	writePlainJSON(w, http.StatusOK, `{"status":"ready"}`)
+}
+
+// Serve serves on ln until ctx is cancelled, then stops accepting, lets
+// in-flight requests finish (up to the shutdown timeout) and returns nil.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	s.log.Info("shutting down: draining in-flight requests", "timeout", s.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
