@@ -194,8 +194,8 @@ func (c *Config) Validate() error {
 	if err := c.Argon2.Validate(); err != nil {
 		bad("--argon2-*: %v", err)
 	}
-	if c.MgmtTokenLifetime < time.Minute || c.MgmtTokenLifetime > 24*time.Hour {
-		bad("--mgmt-token-lifetime %s: want between 1m and 24h", c.MgmtTokenLifetime)
+	if c.MgmtTokenLifetime < time.Second || c.MgmtTokenLifetime > 24*time.Hour {
+		bad("--mgmt-token-lifetime %s: want between 1s and 24h", c.MgmtTokenLifetime)
 	}
 	if loc, err := ParseZone(c.Timezone); err != nil {
 		bad("--timezone %q: %v", c.Timezone, err)

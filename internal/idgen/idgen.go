@@ -4,20 +4,43 @@ package idgen
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
+// last is the previous id's millisecond and random part, so that ids made
+// by one process within one millisecond still sort in creation order.
+var last struct {
+	sync.Mutex
+	ms  int64
+	rnd uint64
+}
+
+const rndBits = 52
+
 // New returns an id shaped like OneAccess's, yyyyMMddHHmmssSSS-XXXX-XXXXXXXXX:
-// the creation time in UTC to the millisecond, then 52 random bits in
-// upper-case hex. Ids sort in creation order (ties within one millisecond
-// sort randomly).
+// the creation time in UTC to the millisecond, then 52 bits in upper-case
+// hex: random, except that within one millisecond a process counts up from
+// its previous id (as monotonic ULIDs do), so its ids sort in creation order.
 func New(now time.Time) string {
-	var rnd [7]byte
-	rand.Read(rnd[:])
-	h := strings.ToUpper(hex.EncodeToString(rnd[:])) // 14 hex digits, 13 used
 	now = now.UTC()
+	ms := now.UnixMilli()
+	var b8 [8]byte
+	rand.Read(b8[:])
+	r := binary.BigEndian.Uint64(b8[:]) >> (64 - rndBits)
+	last.Lock()
+	// (If the clock steps back, the random draw stands: order is lost only
+	// among the ids of that step.)
+	if ms == last.ms && last.rnd+1 < 1<<rndBits {
+		r = last.rnd + 1
+	}
+	last.ms, last.rnd = ms, r
+	last.Unlock()
+	h := strings.ToUpper(fmt.Sprintf("%013x", r))
 	b := make([]byte, 0, 32)
 	b = now.AppendFormat(b, "20060102150405.000")
 	// AppendFormat writes "yyyyMMddHHmmss.SSS"; drop the dot.
@@ -25,7 +48,7 @@ func New(now time.Time) string {
 	b = append(b, '-')
 	b = append(b, h[:4]...)
 	b = append(b, '-')
-	b = append(b, h[4:13]...)
+	b = append(b, h[4:]...)
 	return string(b)
 }
 

@@ -16,8 +16,13 @@ func TestNewShape(t *testing.T) {
 	if id[:17] != "20220413165737132" {
 		t.Fatalf("timestamp part = %q", id[:17])
 	}
-	if New(at) == id {
-		t.Fatal("two ids in the same millisecond are equal")
+	prev := id
+	for range 1000 {
+		next := New(at)
+		if next <= prev {
+			t.Fatalf("ids in one millisecond do not sort in creation order: %q then %q", prev, next)
+		}
+		prev = next
 	}
 	if later := New(at.Add(time.Millisecond)); later <= id[:17] {
 		t.Fatalf("ids do not sort by time: %q then %q", id, later)

@@ -32,7 +32,7 @@ func (x auditRepo) List(ctx context.Context, tenantID string, f storage.AuditFil
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	query += " ORDER BY id DESC LIMIT ?"
+	query += " ORDER BY seq DESC LIMIT ?"
 	args = append(args, limit)
 	rows, err := x.r.QueryContext(ctx, x.d.q(query), args...)
 	if err != nil {

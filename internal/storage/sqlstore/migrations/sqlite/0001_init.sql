@@ -103,6 +103,7 @@ CREATE TABLE mgmt_tokens (
 CREATE INDEX mgmt_tokens_client ON mgmt_tokens (tenant_id, client_id, expires_at);
 
 CREATE TABLE audit_events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id   TEXT NOT NULL,
     id          TEXT NOT NULL,
     time        INTEGER NOT NULL,
@@ -114,10 +115,11 @@ CREATE TABLE audit_events (
     source_ip   TEXT NOT NULL,
     user_agent  TEXT NOT NULL,
     result      TEXT NOT NULL,
-    detail      TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, id)
+    detail      TEXT NOT NULL
 );
-CREATE INDEX audit_events_target ON audit_events (tenant_id, target_id, id);
+CREATE UNIQUE INDEX audit_events_id_uq ON audit_events (tenant_id, id);
+CREATE INDEX audit_events_tenant ON audit_events (tenant_id, seq);
+CREATE INDEX audit_events_target ON audit_events (tenant_id, target_id, seq);
 
 CREATE TABLE signing_keys (
     tenant_id   TEXT NOT NULL REFERENCES tenants (id),
