@@ -74,6 +74,9 @@ func testUserWalkthrough(t *testing.T, g *gh) {
 			t.Errorf("%s = %v, want yyyy-MM-dd HH:mm:ss.SSS", k, u[k])
 		}
 	}
+	if c, _ := u["created_at"].(string); strings.NewReplacer("-", "", " ", "", ":", "", ".", "").Replace(c) != id[:17] {
+		t.Errorf("id %s does not start with its created_at %s", id, c)
+	}
 	if ext, _ := u["extension"].(map[string]any); ext["cost_center"] != "C-17" {
 		t.Errorf("extension = %v", u["extension"])
 	}
@@ -254,6 +257,15 @@ func TestTokenEndpoint(t *testing.T) {
 	wantError(t, "unknown client", post("grant_type=client_credentials&client_id=nobody&client_secret=x", nil), 401,
 		`{"error":"invalid_client","error_description":"Bad client credentials"}`)
 	wantError(t, "no grant", post("client_id="+clientID, nil), 400, `{"error":"invalid_request","error_description":"Missing grant type"}`)
+	wantError(t, "oversized form", post("grant_type=client_credentials&x="+strings.Repeat("y", 2<<20), nil), 400,
+		`{"error":"invalid_request","error_description":"The request body is too large."}`)
+	wantError(t, "unknown X-tenant-id", post("grant_type=client_credentials", map[string]string{"X-tenant-id": "nope"}), 400,
+		`{"error":"invalid_request","error_description":"Tenant does not exist."}`)
+	multipart := "--B\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nclient_credentials\r\n--B\r\nContent-Disposition: form-data; name=\"client_id\"\r\n\r\n" + clientID +
+		"\r\n--B\r\nContent-Disposition: form-data; name=\"client_secret\"\r\n\r\n" + clientSecret + "\r\n--B--\r\n"
+	if r := g.call("POST", "/api/v2/tenant/token", multipart, map[string]string{"Content-Type": "multipart/form-data; boundary=B"}); r.status != 200 {
+		t.Errorf("multipart form: %d %s", r.status, r.body)
+	}
 	wantError(t, "password grant", post("grant_type=password&client_id="+clientID, nil), 400,
 		`{"error":"unsupported_grant_type","error_description":"Unsupported grant type: password"}`)
 }

@@ -34,8 +34,10 @@ func (c *Clients) IssueToken(ctx context.Context, cl *storage.APIClient) (MgmtTo
 	scope := strings.Join(cl.Permissions, " ")
 	if t, err := c.Store.MgmtTokens().Latest(ctx, cl.TenantID, cl.ClientID, now.Add(reuseMargin)); err == nil {
 		if raw, err := c.Sealer.Open(t.Sealed, tokenContext(cl.TenantID, cl.ClientID)); err == nil {
+			// The scope reported is the client's present one; permission
+			// checks always read the client anyway.
 			return MgmtToken{AccessToken: string(raw), ExpiresIn: int(t.ExpiresAt.Sub(now) / time.Second),
-				Scope: t.Scope, ExpiresAt: t.ExpiresAt}, nil
+				Scope: scope, ExpiresAt: t.ExpiresAt}, nil
 		}
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return MgmtToken{}, err

@@ -123,6 +123,14 @@ func (p orgPlan) resolve(ctx context.Context, tx storage.Repos, tenantID string,
 	case len(typeZero) == 1:
 		home = typeZero[0]
 	case len(ids) == 0:
+		// An empty list names no secondary organisations: the home one
+		// stays (on create: the first root, as when nothing is sent).
+		if p.isCreate {
+			return orgPlan{isCreate: true}.resolve(ctx, tx, tenantID, nil)
+		}
+		if h := homeOf(cur); h != "" {
+			return []storage.UserOrg{{OrgID: h, RelationType: storage.RelationHome}}, h, nil
+		}
 		return nil, "", nil
 	case seen[homeOf(cur)]:
 		home = homeOf(cur)

@@ -23,11 +23,12 @@ var last struct {
 const rndBits = 52
 
 // New returns an id shaped like OneAccess's, yyyyMMddHHmmssSSS-XXXX-XXXXXXXXX:
-// the creation time in UTC to the millisecond, then 52 bits in upper-case
+// the creation time to the millisecond, as wall time in now's location
+// (the server passes its display zone, so an id's time equals created_at),
+// then 52 bits in upper-case
 // hex: random, except that within one millisecond a process counts up from
 // its previous id (as monotonic ULIDs do), so its ids sort in creation order.
 func New(now time.Time) string {
-	now = now.UTC()
 	ms := now.UnixMilli()
 	var b8 [8]byte
 	rand.Read(b8[:])

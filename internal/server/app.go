@@ -89,7 +89,10 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, store *sql
 	if stored != sealer.Check() {
 		return nil, errors.New("the secret key does not match the one this database was first started with (check --secret-key / --secret-key-file)")
 	}
-	now := func() time.Time { return time.Now().UTC() }
+	// Times carry the display zone, so OneAccess-shaped ids (which start
+	// with the creation time) agree with the created_at the API prints.
+	loc := cfg.Location
+	now := func() time.Time { return time.Now().In(loc) }
 	a := &App{Cfg: cfg, Log: log, Store: store, Sealer: sealer, Now: now}
 	a.Audit = &audit.Recorder{Store: store, Now: now, Log: log}
 	a.Keys = &keys.Manager{Store: store, Sealer: sealer, Now: now}

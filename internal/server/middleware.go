@@ -183,6 +183,11 @@ func (s *Server) withTenant(next http.Handler) http.Handler {
 			return
 		}
 		if t == nil {
+			if strings.HasSuffix(r.URL.Path, "/token") || strings.HasPrefix(r.URL.Path, "/api/v1/oauth2/") {
+				// OAuth endpoints answer in RFC 6749's error shape.
+				writePlainJSON(w, http.StatusBadRequest, `{"error":"invalid_request","error_description":"Tenant does not exist."}`)
+				return
+			}
 			writePlainJSON(w, http.StatusBadRequest, `{"error_code":"TENANT.0001","error_msg":"Tenant does not exist."}`)
 			return
 		}

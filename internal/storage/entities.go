@@ -170,3 +170,32 @@ type SigningKey struct {
 	// expired); zero while the key is active.
 	ExpiresAt time.Time
 }
+
+// Application protocols.
+const (
+	ProtocolOIDC     = "oidc"
+	ProtocolOAuth2   = "oauth2"
+	ProtocolSAML     = "saml"
+	ProtocolCAS      = "cas"
+	ProtocolFormFill = "form_fill"
+)
+
+// Application is an entry of a tenant's application registry. Its OAuth
+// credential is the APIClient whose ApplicationID is the application's id.
+type Application struct {
+	TenantID    string
+	ID          string
+	Name        string
+	Description string
+	LogoURL     string
+	HomeURL     string
+	Protocol    string
+	Disabled    bool
+	// Settings holds the protocol settings (the "oidc" object for oidc and
+	// oauth2 applications) as JSON; the apps service owns its shape.
+	Settings       json.RawMessage
+	APIPermissions []string
+	ClientID       string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}

@@ -33,6 +33,7 @@ type Repos interface {
 	Audit() AuditRepo
 	SigningKeys() SigningKeyRepo
 	Settings() SettingsRepo
+	Apps() AppRepo
 }
 
 // TenantRepo stores tenants. Deleting a tenant deletes every row it owns.
@@ -73,6 +74,8 @@ type OrgRepo interface {
 type APIClientRepo interface {
 	Create(ctx context.Context, c *APIClient) error
 	Get(ctx context.Context, tenantID, clientID string) (*APIClient, error)
+	// Update reads, applies fn and writes in one transaction.
+	Update(ctx context.Context, tenantID, clientID string, fn func(c *APIClient) error) (*APIClient, error)
 	Delete(ctx context.Context, tenantID, clientID string) error
 }
 
@@ -107,4 +110,19 @@ type SettingsRepo interface {
 	// PutIfAbsent stores value under name unless a value is already there,
 	// and returns the stored value either way.
 	PutIfAbsent(ctx context.Context, name, value string) (string, error)
+}
+
+// AppRepo stores applications. Deleting an application deletes its client
+// (and so the client's management tokens).
+type AppRepo interface {
+	Create(ctx context.Context, a *Application) error
+	Get(ctx context.Context, tenantID, id string) (*Application, error)
+	// GetByClientID finds the application whose OAuth client is clientID.
+	GetByClientID(ctx context.Context, tenantID, clientID string) (*Application, error)
+	// Update reads, applies fn and writes in one transaction, as
+	// UserRepo.Update does.
+	Update(ctx context.Context, tenantID, id string, fn func(a *Application) error) (*Application, error)
+	Delete(ctx context.Context, tenantID, id string) error
+	// List returns a page in creation order and the tenant's total.
+	List(ctx context.Context, tenantID string, offset, limit int) ([]Application, int, error)
 }

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"sort"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/failure"
@@ -64,8 +65,13 @@ func fieldError(body []byte, dst any, cause error) error {
 	if errors.As(cause, &ute) && ute.Field != "" {
 		return typeError(t, strings.Split(ute.Field, ".")[0])
 	}
-	for name, raw := range fields {
-		one, _ := json.Marshal(map[string]json.RawMessage{name: raw})
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	sort.Strings(names) // name the same field every time
+	for _, name := range names {
+		one, _ := json.Marshal(map[string]json.RawMessage{name: fields[name]})
 		if json.Unmarshal(one, reflect.New(t).Interface()) != nil {
 			return typeError(t, name)
 		}
@@ -88,6 +94,8 @@ func typeError(t reflect.Type, field string) error {
 				want = "a string"
 			case strings.HasSuffix(name, "opt.Bool") || f.Type.Kind() == reflect.Bool:
 				want = "a boolean"
+			case strings.Contains(name, "OrgRelation"):
+				want = "an array of {orgCode, relationType} objects, relationType 0 or 1"
 			case strings.Contains(name, "[]"):
 				want = "an array of objects"
 			case strings.Contains(name, "map["):

@@ -56,7 +56,11 @@ func writeError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err er
 	}
 	switch f.Kind {
 	case failure.Unauthenticated:
-		w.Header().Set("WWW-Authenticate", `Bearer error="`+f.Code+`"`)
+		if f == errNoToken { // RFC 6750 section 3.1: no error code when no token was sent
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gatehouse"`)
+		} else {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gatehouse", error="`+f.Code+`"`)
+		}
 		writeJSON(w, http.StatusUnauthorized, shapeB{f.Code, f.Message})
 	case failure.Forbidden:
 		writeJSON(w, http.StatusForbidden, shapeB{f.Code, f.Message})

@@ -2,9 +2,10 @@ package mgmt
 
 import (
 	"encoding/json"
+	"errors"
 	"mime"
 	"net/http"
-	"strings"
+	"net/url"
 
 	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/keys"
@@ -24,16 +25,8 @@ type tokenResponse struct {
 // authenticated by form fields or HTTP Basic, parameters also accepted in
 // the query string (OneAccess's own examples put them there).
 func (a *API) token(w http.ResponseWriter, r *http.Request) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/x-www-form-urlencoded" && mt != "multipart/form-data" {
-			return writeTokenError(w, http.StatusBadRequest, "invalid_request", "The Content-Type must be application/x-www-form-urlencoded.")
-		}
-	}
-	if err := r.ParseForm(); err != nil {
-		if strings.Contains(err.Error(), "too large") {
-			return err
-		}
-		return writeTokenError(w, http.StatusBadRequest, "invalid_request", "The request body is not a valid form.")
+	if desc := parseTokenForm(r); desc != "" {
+		return writeTokenError(w, http.StatusBadRequest, "invalid_request", desc)
 	}
 	grant := r.Form.Get("grant_type")
 	switch grant {
@@ -49,6 +42,15 @@ func (a *API) token(w http.ResponseWriter, r *http.Request) error {
 	}
 	t := tenant.FromContext(r.Context())
 	cl, err := a.Clients.Authenticate(r.Context(), t.ID, id, sec)
+	if basic && err != nil {
+		// RFC 6749 section 2.3.1: Basic credentials are form-encoded first;
+		// many clients skip that, so the raw values were tried above.
+		did, derr1 := url.QueryUnescape(id)
+		dsec, derr2 := url.QueryUnescape(sec)
+		if derr1 == nil && derr2 == nil && (did != id || dsec != sec) {
+			cl, err = a.Clients.Authenticate(r.Context(), t.ID, did, dsec)
+		}
+	}
 	if err != nil {
 		if _, ok := failure.As(err); ok {
 			if basic {
@@ -74,6 +76,33 @@ func (a *API) token(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, tokenResponse{AccessToken: tok.AccessToken, TokenType: "Bearer",
 		ExpiresIn: tok.ExpiresIn, Scope: tok.Scope, IDToken: idToken})
 	return nil
+}
+
+// parseTokenForm reads the parameters of a token request from the query
+// and a form body (urlencoded or multipart), returning a description of
+// what is wrong, or "".
+func parseTokenForm(r *http.Request) string {
+	mt := ""
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, _ = mime.ParseMediaType(ct)
+		if mt != "application/x-www-form-urlencoded" && mt != "multipart/form-data" {
+			return "The Content-Type must be application/x-www-form-urlencoded."
+		}
+	}
+	var err error
+	if mt == "multipart/form-data" {
+		err = r.ParseMultipartForm(64 << 10)
+	} else {
+		err = r.ParseForm()
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return "The request body is too large."
+	case err != nil:
+		return "The request body is not a valid form."
+	}
+	return ""
 }
 
 func writeTokenError(w http.ResponseWriter, status int, code, desc string) error {

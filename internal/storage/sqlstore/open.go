@@ -64,9 +64,20 @@ func openSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	if err := w.PingContext(ctx); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("database: sqlite %s: %w", path, err)
+	// Switching a new file to WAL needs a moment of exclusive access and
+	// SQLite answers SQLITE_BUSY at once, without its busy handler, when
+	// another process (a node starting beside this one) holds the file.
+	deadline := time.Now().Add(opt.BusyTimeout)
+	for {
+		err := w.PingContext(ctx)
+		if err == nil {
+			break
+		}
+		if !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			w.Close()
+			return nil, fmt.Errorf("database: sqlite %s: %w", path, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {

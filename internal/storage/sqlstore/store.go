@@ -50,6 +50,7 @@ func (x repos) MgmtTokens() storage.MgmtTokenRepo   { return mgmtTokenRepo{x} }
 func (x repos) Audit() storage.AuditRepo            { return auditRepo{x} }
 func (x repos) SigningKeys() storage.SigningKeyRepo { return signingKeyRepo{x} }
 func (x repos) Settings() storage.SettingsRepo      { return settingsRepo{x} }
+func (x repos) Apps() storage.AppRepo               { return appRepo{x} }
 
 // inTx runs fn in the current transaction, or in a new one when the repos
 // are bound to the pools.

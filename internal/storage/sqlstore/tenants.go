@@ -41,7 +41,7 @@ func (x tenantRepo) List(ctx context.Context) ([]storage.Tenant, error) {
 // tenantTables lists every tenant-owned table, children before parents, so
 // that deleting in this order never trips a foreign key.
 var tenantTables = []string{
-	"mgmt_tokens", "api_clients", "audit_events", "signing_keys",
+	"mgmt_tokens", "applications", "api_clients", "audit_events", "signing_keys",
 	"user_orgs", "users", "organizations",
 }
 

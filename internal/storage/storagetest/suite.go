@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"SigningKeys", testSigningKeys},
 		{"Settings", testSettings},
 		{"InTxRollsBack", testInTxRollback},
+		{"Applications", testApplications},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })

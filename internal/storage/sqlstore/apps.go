@@ -1,0 +1,115 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/storage"
+)
+
+type appRepo struct{ repos }
+
+const appCols = `id, name, description, logo_url, home_url, protocol, disabled, settings, api_permissions,
+	client_id, created_at, updated_at`
+
+func appArgs(a *storage.Application) []any {
+	return []any{a.Name, a.Description, a.LogoURL, a.HomeURL, a.Protocol, a.Disabled, jsonText(a.Settings),
+		strings.Join(a.APIPermissions, " "), a.ClientID, ms(a.CreatedAt), ms(a.UpdatedAt)}
+}
+
+func (x appRepo) Create(ctx context.Context, a *storage.Application) error {
+	_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO applications (tenant_id, "+appCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		append([]any{a.TenantID, a.ID}, appArgs(a)...)...)
+	return mapErr(err)
+}
+
+func (x appRepo) Get(ctx context.Context, tenantID, id string) (*storage.Application, error) {
+	return x.getWhere(ctx, x.r, "id = ?", tenantID, id, "")
+}
+
+func (x appRepo) GetByClientID(ctx context.Context, tenantID, clientID string) (*storage.Application, error) {
+	return x.getWhere(ctx, x.r, "client_id = ?", tenantID, clientID, "")
+}
+
+func (x appRepo) getWhere(ctx context.Context, q querier, cond, tenantID, val, suffix string) (*storage.Application, error) {
+	row := q.QueryRowContext(ctx, x.d.q("SELECT "+appCols+" FROM applications WHERE tenant_id = ? AND "+cond+suffix), tenantID, val)
+	a, err := scanApp(row)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	a.TenantID = tenantID
+	return a, nil
+}
+
+func (x appRepo) Update(ctx context.Context, tenantID, id string, fn func(a *storage.Application) error) (*storage.Application, error) {
+	var out *storage.Application
+	err := x.inTx(ctx, func(x repos) error {
+		a, err := appRepo{x}.getWhere(ctx, x.w, "id = ?", tenantID, id, x.d.forUpd)
+		if err != nil {
+			return err
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+		_, err = x.w.ExecContext(ctx, x.d.q(`UPDATE applications SET name = ?, description = ?, logo_url = ?, home_url = ?,
+			protocol = ?, disabled = ?, settings = ?, api_permissions = ?, client_id = ?, created_at = ?, updated_at = ?
+			WHERE tenant_id = ? AND id = ?`), append(appArgs(a), tenantID, id)...)
+		if err != nil {
+			return mapErr(err)
+		}
+		out = a
+		return nil
+	})
+	return out, err
+}
+
+func (x appRepo) Delete(ctx context.Context, tenantID, id string) error {
+	return x.inTx(ctx, func(x repos) error {
+		a, err := appRepo{x}.getWhere(ctx, x.w, "id = ?", tenantID, id, x.d.forUpd)
+		if err != nil {
+			return err
+		}
+		if err := (apiClientRepo{x}).Delete(ctx, tenantID, a.ClientID); err != nil && err != storage.ErrNotFound {
+			return err
+		}
+		return affectedOne(x.w.ExecContext(ctx, x.d.q("DELETE FROM applications WHERE tenant_id = ? AND id = ?"), tenantID, id))
+	})
+}
+
+func (x appRepo) List(ctx context.Context, tenantID string, offset, limit int) ([]storage.Application, int, error) {
+	var total int
+	if err := x.r.QueryRowContext(ctx, x.d.q("SELECT count(*) FROM applications WHERE tenant_id = ?"), tenantID).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := x.r.QueryContext(ctx, x.d.q("SELECT "+appCols+" FROM applications WHERE tenant_id = ? ORDER BY id LIMIT ? OFFSET ?"),
+		tenantID, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []storage.Application{}
+	for rows.Next() {
+		a, err := scanApp(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		a.TenantID = tenantID
+		out = append(out, *a)
+	}
+	return out, total, rows.Err()
+}
+
+func scanApp(s scanner) (*storage.Application, error) {
+	var a storage.Application
+	var settings, perms string
+	var created, updated int64
+	if err := s.Scan(&a.ID, &a.Name, &a.Description, &a.LogoURL, &a.HomeURL, &a.Protocol, &a.Disabled, &settings,
+		&perms, &a.ClientID, &created, &updated); err != nil {
+		return nil, err
+	}
+	a.Settings = json.RawMessage(settings)
+	a.APIPermissions = strings.Fields(perms)
+	a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
+	return &a, nil
+}
