@@ -199,3 +199,66 @@ type Application struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
+
+// Session is a signed-in browser's SSO session. The cookie holds a random
+// value; only its SHA-256 (IDHash) is stored. SID is the public session id
+// put in ID tokens ("sid") and used by logout.
+type Session struct {
+	TenantID  string
+	IDHash    []byte
+	SID       string
+	UserID    string
+	AuthTime  time.Time
+	AMR       []string // authentication methods, e.g. ["pwd"]
+	ACR       string
+	CreatedAt time.Time
+	LastSeen  time.Time
+	ExpiresAt time.Time // absolute end of the session
+}
+
+// AuthCode is an OAuth 2.0 authorization code, stored by hash, single use.
+type AuthCode struct {
+	TenantID      string
+	Hash          []byte
+	ClientID      string
+	UserID        string
+	SID           string
+	GrantID       string // every token issued for this code carries it
+	RedirectURI   string
+	Scope         string
+	Nonce         string
+	CodeChallenge string // S256 challenge, "" when PKCE was not used
+	AuthTime      time.Time
+	AMR           []string
+	ACR           string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	UsedAt        time.Time // zero until exchanged
+}
+
+// RefreshToken is a refresh token, stored by hash. Rotation marks it used
+// and issues a successor with the same GrantID (its family).
+type RefreshToken struct {
+	TenantID  string
+	Hash      []byte
+	ClientID  string
+	UserID    string
+	SID       string
+	GrantID   string
+	Scope     string
+	AuthTime  time.Time
+	AMR       []string
+	ACR       string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time
+}
+
+// Consent is a user's standing permission for a client to get scopes.
+type Consent struct {
+	TenantID  string
+	UserID    string
+	ClientID  string
+	Scope     string
+	GrantedAt time.Time
+}

@@ -34,6 +34,11 @@ type Repos interface {
 	SigningKeys() SigningKeyRepo
 	Settings() SettingsRepo
 	Apps() AppRepo
+	Sessions() SessionRepo
+	Codes() CodeRepo
+	RefreshTokens() RefreshRepo
+	Consents() ConsentRepo
+	Revocations() RevocationRepo
 }
 
 // TenantRepo stores tenants. Deleting a tenant deletes every row it owns.
@@ -125,4 +130,52 @@ type AppRepo interface {
 	Delete(ctx context.Context, tenantID, id string) error
 	// List returns a page in creation order and the tenant's total.
 	List(ctx context.Context, tenantID string, offset, limit int) ([]Application, int, error)
+}
+
+// SessionRepo stores SSO sessions.
+type SessionRepo interface {
+	Create(ctx context.Context, s *Session) error
+	GetByHash(ctx context.Context, tenantID string, hash []byte) (*Session, error)
+	Touch(ctx context.Context, tenantID string, hash []byte, lastSeen time.Time) error
+	Delete(ctx context.Context, tenantID string, hash []byte) error
+	DeleteBySID(ctx context.Context, tenantID, sid string) error
+	DeleteForUser(ctx context.Context, tenantID, userID string) error
+}
+
+// CodeRepo stores authorization codes.
+type CodeRepo interface {
+	Create(ctx context.Context, c *AuthCode) error
+	// Consume marks the code used and returns it as it was: UsedAt is zero
+	// for the first exchange and set for a replay. ErrNotFound for a code
+	// that never existed (or was cleaned up).
+	Consume(ctx context.Context, tenantID string, hash []byte, now time.Time) (*AuthCode, error)
+	// DeleteExpired removes codes that expired before t, in every tenant.
+	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
+}
+
+// RefreshRepo stores refresh tokens.
+type RefreshRepo interface {
+	Create(ctx context.Context, t *RefreshToken) error
+	// Consume marks the token used and returns it as it was (UsedAt set
+	// on reuse), like CodeRepo.Consume.
+	Consume(ctx context.Context, tenantID string, hash []byte, now time.Time) (*RefreshToken, error)
+	// DeleteGrant removes a whole family.
+	DeleteGrant(ctx context.Context, tenantID, grantID string) error
+	DeleteForUser(ctx context.Context, tenantID, userID string) error
+	DeleteForClient(ctx context.Context, tenantID, clientID string) error
+}
+
+// ConsentRepo stores consents.
+type ConsentRepo interface {
+	Get(ctx context.Context, tenantID, userID, clientID string) (*Consent, error)
+	// Put creates or replaces the consent.
+	Put(ctx context.Context, c *Consent) error
+}
+
+// RevocationRepo records revoked grants and tokens by id.
+type RevocationRepo interface {
+	// Revoke records id as revoked until expiresAt; revoking twice is fine.
+	Revoke(ctx context.Context, tenantID, id string, expiresAt time.Time) error
+	// AnyRevoked reports whether any of ids is revoked.
+	AnyRevoked(ctx context.Context, tenantID string, ids ...string) (bool, error)
 }

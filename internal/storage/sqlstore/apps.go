@@ -73,6 +73,9 @@ func (x appRepo) Delete(ctx context.Context, tenantID, id string) error {
 		if err := (apiClientRepo{x}).Delete(ctx, tenantID, a.ClientID); err != nil && err != storage.ErrNotFound {
 			return err
 		}
+		if err := (refreshRepo{x}).DeleteForClient(ctx, tenantID, a.ClientID); err != nil {
+			return err
+		}
 		return affectedOne(x.w.ExecContext(ctx, x.d.q("DELETE FROM applications WHERE tenant_id = ? AND id = ?"), tenantID, id))
 	})
 }

@@ -51,6 +51,11 @@ func (x repos) Audit() storage.AuditRepo            { return auditRepo{x} }
 func (x repos) SigningKeys() storage.SigningKeyRepo { return signingKeyRepo{x} }
 func (x repos) Settings() storage.SettingsRepo      { return settingsRepo{x} }
 func (x repos) Apps() storage.AppRepo               { return appRepo{x} }
+func (x repos) Sessions() storage.SessionRepo       { return sessionRepo{x} }
+func (x repos) Codes() storage.CodeRepo             { return codeRepo{x} }
+func (x repos) RefreshTokens() storage.RefreshRepo  { return refreshRepo{x} }
+func (x repos) Consents() storage.ConsentRepo       { return consentRepo{x} }
+func (x repos) Revocations() storage.RevocationRepo { return revocationRepo{x} }
 
 // inTx runs fn in the current transaction, or in a new one when the repos
 // are bound to the pools.

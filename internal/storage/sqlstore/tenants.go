@@ -42,6 +42,7 @@ func (x tenantRepo) List(ctx context.Context) ([]storage.Tenant, error) {
 // that deleting in this order never trips a foreign key.
 var tenantTables = []string{
 	"mgmt_tokens", "applications", "api_clients", "audit_events", "signing_keys",
+	"sso_sessions", "oauth_codes", "refresh_tokens", "consents", "revocations",
 	"user_orgs", "users", "organizations",
 }
 

@@ -125,8 +125,12 @@ func sameOrgs(a, b []storage.UserOrg) bool {
 
 func (x userRepo) Delete(ctx context.Context, tenantID, id string) error {
 	return x.inTx(ctx, func(x repos) error {
-		if _, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM user_orgs WHERE tenant_id = ? AND user_id = ?"), tenantID, id); err != nil {
-			return err
+		// What hangs off the user goes with it: memberships, sessions,
+		// consents and refresh tokens.
+		for _, table := range []string{"user_orgs", "sso_sessions", "consents", "refresh_tokens"} {
+			if _, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM "+table+" WHERE tenant_id = ? AND user_id = ?"), tenantID, id); err != nil {
+				return err
+			}
 		}
 		return affectedOne(x.w.ExecContext(ctx, x.d.q("DELETE FROM users WHERE tenant_id = ? AND id = ?"), tenantID, id))
 	})

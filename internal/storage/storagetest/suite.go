@@ -39,6 +39,11 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"Settings", testSettings},
 		{"InTxRollsBack", testInTxRollback},
 		{"Applications", testApplications},
+		{"Sessions", testSessions},
+		{"CodesAreSingleUse", testCodes},
+		{"RefreshTokens", testRefreshTokens},
+		{"ConsentsAndRevocations", testConsentsRevocations},
+		{"UserDeleteTakesOAuthState", testUserDeleteOAuth},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })

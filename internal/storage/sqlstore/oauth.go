@@ -1,0 +1,199 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/storage"
+)
+
+// Repositories of OAuth state: sessions, codes, refresh tokens, consents
+// and revocations.
+
+type sessionRepo struct{ repos }
+
+const sessionCols = "id_hash, sid, user_id, auth_time, amr, acr, created_at, last_seen, expires_at"
+
+func (x sessionRepo) Create(ctx context.Context, s *storage.Session) error {
+	_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO sso_sessions (tenant_id, "+sessionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		s.TenantID, s.IDHash, s.SID, s.UserID, ms(s.AuthTime), strings.Join(s.AMR, " "), s.ACR, ms(s.CreatedAt), ms(s.LastSeen), ms(s.ExpiresAt))
+	return mapErr(err)
+}
+
+func (x sessionRepo) GetByHash(ctx context.Context, tenantID string, hash []byte) (*storage.Session, error) {
+	var s storage.Session
+	var amr string
+	var auth, created, seen, exp int64
+	err := x.r.QueryRowContext(ctx, x.d.q("SELECT "+sessionCols+" FROM sso_sessions WHERE id_hash = ? AND tenant_id = ?"), hash, tenantID).
+		Scan(&s.IDHash, &s.SID, &s.UserID, &auth, &amr, &s.ACR, &created, &seen, &exp)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	s.TenantID, s.AMR = tenantID, strings.Fields(amr)
+	s.AuthTime, s.CreatedAt, s.LastSeen, s.ExpiresAt = fromMS(auth), fromMS(created), fromMS(seen), fromMS(exp)
+	return &s, nil
+}
+
+func (x sessionRepo) Touch(ctx context.Context, tenantID string, hash []byte, lastSeen time.Time) error {
+	return affectedOne(x.w.ExecContext(ctx, x.d.q("UPDATE sso_sessions SET last_seen = ? WHERE id_hash = ? AND tenant_id = ?"), ms(lastSeen), hash, tenantID))
+}
+
+func (x sessionRepo) Delete(ctx context.Context, tenantID string, hash []byte) error {
+	_, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM sso_sessions WHERE id_hash = ? AND tenant_id = ?"), hash, tenantID)
+	return err
+}
+
+func (x sessionRepo) DeleteBySID(ctx context.Context, tenantID, sid string) error {
+	_, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM sso_sessions WHERE tenant_id = ? AND sid = ?"), tenantID, sid)
+	return err
+}
+
+func (x sessionRepo) DeleteForUser(ctx context.Context, tenantID, userID string) error {
+	_, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM sso_sessions WHERE tenant_id = ? AND user_id = ?"), tenantID, userID)
+	return err
+}
+
+type codeRepo struct{ repos }
+
+const codeCols = `code_hash, client_id, user_id, sid, grant_id, redirect_uri, scope, nonce, code_challenge,
+	auth_time, amr, acr, created_at, expires_at, used_at`
+
+func (x codeRepo) Create(ctx context.Context, c *storage.AuthCode) error {
+	_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO oauth_codes (tenant_id, "+codeCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		c.TenantID, c.Hash, c.ClientID, c.UserID, c.SID, c.GrantID, c.RedirectURI, c.Scope, c.Nonce, c.CodeChallenge,
+		ms(c.AuthTime), strings.Join(c.AMR, " "), c.ACR, ms(c.CreatedAt), ms(c.ExpiresAt), ms(c.UsedAt))
+	return mapErr(err)
+}
+
+func scanCode(s scanner, tenantID string) (*storage.AuthCode, error) {
+	var c storage.AuthCode
+	var amr string
+	var auth, created, exp, used int64
+	if err := s.Scan(&c.Hash, &c.ClientID, &c.UserID, &c.SID, &c.GrantID, &c.RedirectURI, &c.Scope, &c.Nonce, &c.CodeChallenge,
+		&auth, &amr, &c.ACR, &created, &exp, &used); err != nil {
+		return nil, notFound(err)
+	}
+	c.TenantID, c.AMR = tenantID, strings.Fields(amr)
+	c.AuthTime, c.CreatedAt, c.ExpiresAt, c.UsedAt = fromMS(auth), fromMS(created), fromMS(exp), fromMS(used)
+	return &c, nil
+}
+
+// Consume marks the code used in one statement (UPDATE … RETURNING), so two
+// concurrent exchanges cannot both see it unused.
+func (x codeRepo) Consume(ctx context.Context, tenantID string, hash []byte, now time.Time) (*storage.AuthCode, error) {
+	row := x.w.QueryRowContext(ctx, x.d.q("UPDATE oauth_codes SET used_at = ? WHERE code_hash = ? AND tenant_id = ? AND used_at = 0 RETURNING "+codeCols),
+		ms(now), hash, tenantID)
+	c, err := scanCode(row, tenantID)
+	if err == nil {
+		c.UsedAt = time.Time{} // as it was: unused
+		return c, nil
+	}
+	if err != storage.ErrNotFound {
+		return nil, err
+	}
+	return scanCode(x.w.QueryRowContext(ctx, x.d.q("SELECT "+codeCols+" FROM oauth_codes WHERE code_hash = ? AND tenant_id = ?"), hash, tenantID), tenantID)
+}
+
+func (x codeRepo) DeleteExpired(ctx context.Context, t time.Time) (int64, error) {
+	res, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM oauth_codes WHERE expires_at < ?"), ms(t))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+type refreshRepo struct{ repos }
+
+const refreshCols = "token_hash, client_id, user_id, sid, grant_id, scope, auth_time, amr, acr, created_at, expires_at, used_at"
+
+func (x refreshRepo) Create(ctx context.Context, t *storage.RefreshToken) error {
+	_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO refresh_tokens (tenant_id, "+refreshCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		t.TenantID, t.Hash, t.ClientID, t.UserID, t.SID, t.GrantID, t.Scope, ms(t.AuthTime), strings.Join(t.AMR, " "), t.ACR,
+		ms(t.CreatedAt), ms(t.ExpiresAt), ms(t.UsedAt))
+	return mapErr(err)
+}
+
+func scanRefresh(s scanner, tenantID string) (*storage.RefreshToken, error) {
+	var t storage.RefreshToken
+	var amr string
+	var auth, created, exp, used int64
+	if err := s.Scan(&t.Hash, &t.ClientID, &t.UserID, &t.SID, &t.GrantID, &t.Scope, &auth, &amr, &t.ACR, &created, &exp, &used); err != nil {
+		return nil, notFound(err)
+	}
+	t.TenantID, t.AMR = tenantID, strings.Fields(amr)
+	t.AuthTime, t.CreatedAt, t.ExpiresAt, t.UsedAt = fromMS(auth), fromMS(created), fromMS(exp), fromMS(used)
+	return &t, nil
+}
+
+func (x refreshRepo) Consume(ctx context.Context, tenantID string, hash []byte, now time.Time) (*storage.RefreshToken, error) {
+	row := x.w.QueryRowContext(ctx, x.d.q("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND tenant_id = ? AND used_at = 0 RETURNING "+refreshCols),
+		ms(now), hash, tenantID)
+	t, err := scanRefresh(row, tenantID)
+	if err == nil {
+		t.UsedAt = time.Time{}
+		return t, nil
+	}
+	if err != storage.ErrNotFound {
+		return nil, err
+	}
+	return scanRefresh(x.w.QueryRowContext(ctx, x.d.q("SELECT "+refreshCols+" FROM refresh_tokens WHERE token_hash = ? AND tenant_id = ?"), hash, tenantID), tenantID)
+}
+
+func (x refreshRepo) DeleteGrant(ctx context.Context, tenantID, grantID string) error {
+	_, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM refresh_tokens WHERE tenant_id = ? AND grant_id = ?"), tenantID, grantID)
+	return err
+}
+
+func (x refreshRepo) DeleteForUser(ctx context.Context, tenantID, userID string) error {
+	_, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM refresh_tokens WHERE tenant_id = ? AND user_id = ?"), tenantID, userID)
+	return err
+}
+
+func (x refreshRepo) DeleteForClient(ctx context.Context, tenantID, clientID string) error {
+	_, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM refresh_tokens WHERE tenant_id = ? AND client_id = ?"), tenantID, clientID)
+	return err
+}
+
+type consentRepo struct{ repos }
+
+func (x consentRepo) Get(ctx context.Context, tenantID, userID, clientID string) (*storage.Consent, error) {
+	c := storage.Consent{TenantID: tenantID, UserID: userID, ClientID: clientID}
+	var at int64
+	err := x.r.QueryRowContext(ctx, x.d.q("SELECT scope, granted_at FROM consents WHERE tenant_id = ? AND user_id = ? AND client_id = ?"),
+		tenantID, userID, clientID).Scan(&c.Scope, &at)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	c.GrantedAt = fromMS(at)
+	return &c, nil
+}
+
+func (x consentRepo) Put(ctx context.Context, c *storage.Consent) error {
+	_, err := x.w.ExecContext(ctx, x.d.q(`INSERT INTO consents (tenant_id, user_id, client_id, scope, granted_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (tenant_id, user_id, client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at`),
+		c.TenantID, c.UserID, c.ClientID, c.Scope, ms(c.GrantedAt))
+	return mapErr(err)
+}
+
+type revocationRepo struct{ repos }
+
+func (x revocationRepo) Revoke(ctx context.Context, tenantID, id string, expiresAt time.Time) error {
+	_, err := x.w.ExecContext(ctx, x.d.q(`INSERT INTO revocations (tenant_id, id, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (tenant_id, id) DO NOTHING`), tenantID, id, ms(expiresAt))
+	return err
+}
+
+func (x revocationRepo) AnyRevoked(ctx context.Context, tenantID string, ids ...string) (bool, error) {
+	if len(ids) == 0 {
+		return false, nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, tenantID)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	var n int
+	err := x.r.QueryRowContext(ctx, x.d.q("SELECT count(*) FROM revocations WHERE tenant_id = ? AND id IN (?"+strings.Repeat(", ?", len(ids)-1)+")"), args...).Scan(&n)
+	return n > 0, err
+}

@@ -1,0 +1,208 @@
+package storagetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/storage"
+)
+
+func newSession(tenant, userID string, hash byte) *storage.Session {
+	return &storage.Session{TenantID: tenant, IDHash: []byte{hash, 1}, SID: fmt.Sprint("sid-", tenant, hash), UserID: userID,
+		AuthTime: now, AMR: []string{"pwd"}, ACR: "1", CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour)}
+}
+
+func testSessions(t *testing.T, s storage.Store) {
+	mustTenant(t, s, "t1")
+	mustTenant(t, s, "t2")
+	u := mustUser(t, s, newUser("t1", "a"))
+	sess := newSession("t1", u.ID, 1)
+	if err := s.Sessions().Create(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Sessions().GetByHash(ctx, "t1", sess.IDHash)
+	if err != nil || fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", *sess) {
+		t.Fatalf("get = %+v, %v\nwant %+v", got, err, sess)
+	}
+	_, err = s.Sessions().GetByHash(ctx, "t2", sess.IDHash)
+	wantNotFound(t, "session from another tenant", err)
+	if err := s.Sessions().Touch(ctx, "t1", sess.IDHash, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	wantNotFound(t, "touch from another tenant", s.Sessions().Touch(ctx, "t2", sess.IDHash, now))
+	if got, _ := s.Sessions().GetByHash(ctx, "t1", sess.IDHash); !got.LastSeen.Equal(now.Add(time.Minute)) {
+		t.Fatalf("last seen = %v", got.LastSeen)
+	}
+	s2 := newSession("t1", u.ID, 2)
+	s3 := newSession("t1", u.ID, 3)
+	for _, x := range []*storage.Session{s2, s3} {
+		if err := s.Sessions().Create(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Sessions().DeleteBySID(ctx, "t2", s2.SID) // another tenant: no effect
+	if _, err := s.Sessions().GetByHash(ctx, "t1", s2.IDHash); err != nil {
+		t.Fatal("another tenant deleted a session")
+	}
+	s.Sessions().DeleteBySID(ctx, "t1", s2.SID)
+	_, err = s.Sessions().GetByHash(ctx, "t1", s2.IDHash)
+	wantNotFound(t, "deleted by sid", err)
+	s.Sessions().Delete(ctx, "t1", s3.IDHash)
+	_, err = s.Sessions().GetByHash(ctx, "t1", s3.IDHash)
+	wantNotFound(t, "deleted", err)
+	s.Sessions().DeleteForUser(ctx, "t1", u.ID)
+	_, err = s.Sessions().GetByHash(ctx, "t1", sess.IDHash)
+	wantNotFound(t, "deleted for user", err)
+}
+
+func testCodes(t *testing.T, s storage.Store) {
+	mustTenant(t, s, "t1")
+	mustTenant(t, s, "t2")
+	c := &storage.AuthCode{TenantID: "t1", Hash: []byte("code"), ClientID: "c", UserID: "u", SID: "s", GrantID: "g",
+		RedirectURI: "https://app/cb", Scope: "openid email", Nonce: "n", CodeChallenge: "ch", AuthTime: now,
+		AMR: []string{"pwd", "otp"}, ACR: "2", CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+	if err := s.Codes().Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Codes().Consume(ctx, "t2", c.Hash, now)
+	wantNotFound(t, "consume from another tenant", err)
+	// Many concurrent exchanges: exactly one sees the code unused.
+	const n = 10
+	var wg sync.WaitGroup
+	results := make([]*storage.AuthCode, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = s.Codes().Consume(ctx, "t1", c.Hash, now.Add(time.Second))
+		}()
+	}
+	wg.Wait()
+	first := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("consume: %v", errs[i])
+		}
+		if results[i].UsedAt.IsZero() {
+			first++
+			if fmt.Sprintf("%+v", *results[i]) != fmt.Sprintf("%+v", *c) {
+				t.Fatalf("first consume = %+v\nwant %+v", results[i], c)
+			}
+		} else if !results[i].UsedAt.Equal(now.Add(time.Second)) || results[i].GrantID != "g" {
+			t.Fatalf("replay = %+v", results[i])
+		}
+	}
+	if first != 1 {
+		t.Fatalf("%d exchanges saw the code unused, want exactly 1", first)
+	}
+	_, err = s.Codes().Consume(ctx, "t1", []byte("nope"), now)
+	wantNotFound(t, "unknown code", err)
+	old := *c
+	old.Hash, old.ExpiresAt = []byte("old"), now.Add(-time.Minute)
+	s.Codes().Create(ctx, &old)
+	if n, err := s.Codes().DeleteExpired(ctx, now); err != nil || n != 1 {
+		t.Fatalf("delete expired = %d, %v", n, err)
+	}
+	if _, err := s.Codes().Consume(ctx, "t1", c.Hash, now); err != nil {
+		t.Fatalf("live code removed by cleanup: %v", err)
+	}
+}
+
+func testRefreshTokens(t *testing.T, s storage.Store) {
+	mustTenant(t, s, "t1")
+	mustTenant(t, s, "t2")
+	rt := &storage.RefreshToken{TenantID: "t1", Hash: []byte("r1"), ClientID: "c", UserID: "u", SID: "s", GrantID: "g",
+		Scope: "openid", AuthTime: now, AMR: []string{"pwd"}, ACR: "1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.RefreshTokens().Create(ctx, rt); err != nil {
+		t.Fatal(err)
+	}
+	wantConflict(t, "same token", s.RefreshTokens().Create(ctx, rt), "refresh_token")
+	_, err := s.RefreshTokens().Consume(ctx, "t2", rt.Hash, now)
+	wantNotFound(t, "consume from another tenant", err)
+	got, err := s.RefreshTokens().Consume(ctx, "t1", rt.Hash, now)
+	if err != nil || !got.UsedAt.IsZero() || fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", *rt) {
+		t.Fatalf("first use = %+v, %v", got, err)
+	}
+	got, err = s.RefreshTokens().Consume(ctx, "t1", rt.Hash, now.Add(time.Second))
+	if err != nil || !got.UsedAt.Equal(now) {
+		t.Fatalf("reuse = %+v, %v; want UsedAt of the first use", got, err)
+	}
+	next := *rt
+	next.Hash = []byte("r2")
+	other := *rt
+	other.Hash, other.GrantID = []byte("r3"), "g2"
+	for _, x := range []*storage.RefreshToken{&next, &other} {
+		if err := s.RefreshTokens().Create(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.RefreshTokens().DeleteGrant(ctx, "t1", "g")
+	_, err = s.RefreshTokens().Consume(ctx, "t1", next.Hash, now)
+	wantNotFound(t, "token of a deleted family", err)
+	if _, err := s.RefreshTokens().Consume(ctx, "t1", other.Hash, now); err != nil {
+		t.Fatalf("other family deleted too: %v", err)
+	}
+	third := *rt
+	third.Hash, third.GrantID = []byte("r4"), "g3"
+	s.RefreshTokens().Create(ctx, &third)
+	s.RefreshTokens().DeleteForClient(ctx, "t1", "c")
+	_, err = s.RefreshTokens().Consume(ctx, "t1", third.Hash, now)
+	wantNotFound(t, "token of a deleted client", err)
+}
+
+func testConsentsRevocations(t *testing.T, s storage.Store) {
+	mustTenant(t, s, "t1")
+	mustTenant(t, s, "t2")
+	u := mustUser(t, s, newUser("t1", "a"))
+	_, err := s.Consents().Get(ctx, "t1", u.ID, "c")
+	wantNotFound(t, "no consent", err)
+	if err := s.Consents().Put(ctx, &storage.Consent{TenantID: "t1", UserID: u.ID, ClientID: "c", Scope: "openid", GrantedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Consents().Put(ctx, &storage.Consent{TenantID: "t1", UserID: u.ID, ClientID: "c", Scope: "openid email", GrantedAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Consents().Get(ctx, "t1", u.ID, "c")
+	if err != nil || got.Scope != "openid email" || !got.GrantedAt.Equal(now.Add(time.Hour)) {
+		t.Fatalf("consent = %+v, %v", got, err)
+	}
+	_, err = s.Consents().Get(ctx, "t2", u.ID, "c")
+	wantNotFound(t, "consent from another tenant", err)
+
+	if ok, err := s.Revocations().AnyRevoked(ctx, "t1", "g1", "j1"); err != nil || ok {
+		t.Fatalf("nothing revoked yet: %v %v", ok, err)
+	}
+	for range 2 { // revoking twice is fine
+		if err := s.Revocations().Revoke(ctx, "t1", "g1", now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, _ := s.Revocations().AnyRevoked(ctx, "t1", "j1", "g1"); !ok {
+		t.Fatal("revoked grant not seen")
+	}
+	if ok, _ := s.Revocations().AnyRevoked(ctx, "t2", "g1"); ok {
+		t.Fatal("revocation crossed tenants")
+	}
+}
+
+func testUserDeleteOAuth(t *testing.T, s storage.Store) {
+	mustTenant(t, s, "t1")
+	u := mustUser(t, s, newUser("t1", "a"))
+	sess := newSession("t1", u.ID, 9)
+	s.Sessions().Create(ctx, sess)
+	s.Consents().Put(ctx, &storage.Consent{TenantID: "t1", UserID: u.ID, ClientID: "c", Scope: "openid", GrantedAt: now})
+	rt := &storage.RefreshToken{TenantID: "t1", Hash: []byte("rt"), ClientID: "c", UserID: u.ID, GrantID: "g", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	s.RefreshTokens().Create(ctx, rt)
+	if err := s.Users().Delete(ctx, "t1", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Sessions().GetByHash(ctx, "t1", sess.IDHash)
+	wantNotFound(t, "session of deleted user", err)
+	_, err = s.Consents().Get(ctx, "t1", u.ID, "c")
+	wantNotFound(t, "consent of deleted user", err)
+	_, err = s.RefreshTokens().Consume(ctx, "t1", rt.Hash, now)
+	wantNotFound(t, "refresh token of deleted user", err)
+}
