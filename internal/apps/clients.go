@@ -86,6 +86,15 @@ func (c *Clients) Authenticate(ctx context.Context, tenantID, clientID, clientSe
 	if subtle.ConstantTimeEq(b2i(ok)|b2i(prevOK), 1) != 1 {
 		return nil, errBadClient
 	}
+	if cl.ApplicationID != "" { // an application's client works while the application is enabled
+		app, err := c.Store.Apps().Get(ctx, tenantID, cl.ApplicationID)
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && app.Disabled) {
+			return nil, errBadClient
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	return cl, nil
 }
 

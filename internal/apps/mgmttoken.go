@@ -80,5 +80,17 @@ func (c *Clients) AuthenticateToken(ctx context.Context, tenantID, token string)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, errBadToken
 	}
-	return cl, err
+	if err != nil {
+		return nil, err
+	}
+	if cl.ApplicationID != "" { // a disabled application's tokens stop being active
+		app, err := c.Store.Apps().Get(ctx, tenantID, cl.ApplicationID)
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && app.Disabled) {
+			return nil, errBadToken
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return cl, nil
 }

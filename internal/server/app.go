@@ -31,6 +31,7 @@ type App struct {
 	Keys     *keys.Manager
 	Clients  *apps.Clients
 	Users    *directory.Users
+	Apps     *apps.Applications
 	Tenants  *tenant.Service
 	Resolver *tenant.Resolver
 	Now      func() time.Time
@@ -99,6 +100,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, store *sql
 	a.Clients = &apps.Clients{Store: store, Sealer: sealer, Now: now, TokenLifetime: cfg.MgmtTokenLifetime}
 	a.Users = &directory.Users{Store: store, Audit: a.Audit, Hasher: password.NewHasher(cfg.Argon2),
 		Policy: directory.DefaultPasswordPolicy, Now: now, MobileOptional: cfg.MobileOptional}
+	a.Apps = &apps.Applications{Store: store, Audit: a.Audit, Now: now}
 	a.Resolver = &tenant.Resolver{Store: store, Now: now}
 	a.Tenants = &tenant.Service{Store: store, Clients: a.Clients, Audit: a.Audit, Resolver: a.Resolver, Now: now}
 	return a, nil

@@ -30,7 +30,7 @@ type Server struct {
 func New(app *App) *Server {
 	s := &Server{app: app, cfg: app.Cfg, log: app.Log, metrics: newMetrics(app.Store)}
 	api := &mgmt.API{
-		Users: app.Users, Clients: app.Clients, Tenants: app.Tenants, Keys: app.Keys,
+		Users: app.Users, Apps: app.Apps, Clients: app.Clients, Tenants: app.Tenants, Keys: app.Keys,
 		Location: app.Cfg.Location, Log: app.Log, Now: app.Now,
 		Issuer: func(r *http.Request) string {
 			return tenant.BaseURL(tenant.FromContext(r.Context()), app.Cfg.BaseURL) + "/api/v1/oauth2"

@@ -14,6 +14,7 @@ import (
 // API holds what the management handlers use.
 type API struct {
 	Users    *directory.Users
+	Apps     *apps.Applications
 	Clients  *apps.Clients
 	Tenants  *tenant.Service
 	Keys     *keys.Manager
@@ -53,6 +54,15 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v2/tenant/users/{user_id}", "user_read", a.getUser},
 		{"POST", "/api/v2/tenant/users/user-by-username", "user_read", a.getUserByName},
 		{"GET", "/api/v2/tenant/users", "user_read", a.listUsers},
+
+		{"POST", "/api/v2/tenant/applications", "all", a.createApp},
+		{"GET", "/api/v2/tenant/applications/{application_id}", "all", a.getApp},
+		{"GET", "/api/v2/tenant/applications", "all", a.listApps},
+		{"PUT", "/api/v2/tenant/applications/{application_id}", "all", a.updateApp},
+		{"PUT", "/api/v2/tenant/applications/{application_id}/enable", "all", a.enableApp},
+		{"PUT", "/api/v2/tenant/applications/{application_id}/disable", "all", a.disableApp},
+		{"DELETE", "/api/v2/tenant/applications/{application_id}", "all", a.deleteApp},
+		{"POST", "/api/v2/tenant/applications/{application_id}/secret", "all", a.newAppSecret},
 
 		{"POST", "/api/v2/system/tenants", permSystem, a.createTenant},
 		{"GET", "/api/v2/system/tenants", permSystem, a.listTenants},

@@ -85,21 +85,8 @@ func typeError(t reflect.Type, field string) error {
 	if t.Kind() == reflect.Struct {
 		for i := range t.NumField() {
 			f := t.Field(i)
-			if strings.Split(f.Tag.Get("json"), ",")[0] != field {
-				continue
-			}
-			name := f.Type.String()
-			switch {
-			case strings.HasSuffix(name, "opt.String") || f.Type.Kind() == reflect.String:
-				want = "a string"
-			case strings.HasSuffix(name, "opt.Bool") || f.Type.Kind() == reflect.Bool:
-				want = "a boolean"
-			case strings.Contains(name, "OrgRelation"):
-				want = "an array of {orgCode, relationType} objects, relationType 0 or 1"
-			case strings.Contains(name, "[]"):
-				want = "an array of objects"
-			case strings.Contains(name, "map["):
-				want = "an object"
+			if strings.Split(f.Tag.Get("json"), ",")[0] == field {
+				want = describe(f.Type)
 			}
 		}
 	}
@@ -107,4 +94,37 @@ func typeError(t reflect.Type, field string) error {
 		field = field[:64]
 	}
 	return failure.Invalidf("COMMON.0002", field, "The %s must be %s.", field, want)
+}
+
+// describe says in words what JSON a Go field type takes; opt wrappers
+// are described by the value they hold (their field V).
+func describe(t reflect.Type) string {
+	if t.Kind() == reflect.Struct {
+		if v, ok := t.FieldByName("V"); ok {
+			if strings.Contains(t.Name(), "OrgRelation") || strings.Contains(v.Type.String(), "OrgRelation") {
+				return "an array of {orgCode, relationType} objects, relationType 0 or 1"
+			}
+			return describe(v.Type)
+		}
+		return "an object"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "a whole number"
+	case reflect.Map:
+		return "an object"
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.String {
+			return "an array of strings"
+		}
+		if t.Elem().Kind() == reflect.Uint8 { // json.RawMessage
+			return "a JSON value"
+		}
+		return "an array of objects"
+	}
+	return "of another type"
 }

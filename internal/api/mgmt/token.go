@@ -2,11 +2,9 @@ package mgmt
 
 import (
 	"encoding/json"
-	"errors"
-	"mime"
 	"net/http"
-	"net/url"
 
+	"github.com/gatehouse/gatehouse/internal/api/tokenform"
 	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/tenant"
@@ -25,7 +23,7 @@ type tokenResponse struct {
 // authenticated by form fields or HTTP Basic, parameters also accepted in
 // the query string (OneAccess's own examples put them there).
 func (a *API) token(w http.ResponseWriter, r *http.Request) error {
-	if desc := parseTokenForm(r); desc != "" {
+	if desc := tokenform.Parse(r); desc != "" {
 		return writeTokenError(w, http.StatusBadRequest, "invalid_request", desc)
 	}
 	grant := r.Form.Get("grant_type")
@@ -36,24 +34,15 @@ func (a *API) token(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return writeTokenError(w, http.StatusBadRequest, "unsupported_grant_type", "Unsupported grant type: "+truncate(grant, 64))
 	}
-	id, sec, basic := r.BasicAuth()
-	if !basic {
-		id, sec = r.Form.Get("client_id"), r.Form.Get("client_secret")
-	}
+	creds := tokenform.ClientCredentials(r)
 	t := tenant.FromContext(r.Context())
-	cl, err := a.Clients.Authenticate(r.Context(), t.ID, id, sec)
-	if basic && err != nil {
-		// RFC 6749 section 2.3.1: Basic credentials are form-encoded first;
-		// many clients skip that, so the raw values were tried above.
-		did, derr1 := url.QueryUnescape(id)
-		dsec, derr2 := url.QueryUnescape(sec)
-		if derr1 == nil && derr2 == nil && (did != id || dsec != sec) {
-			cl, err = a.Clients.Authenticate(r.Context(), t.ID, did, dsec)
-		}
+	cl, err := a.Clients.Authenticate(r.Context(), t.ID, creds.ID, creds.Secret)
+	if dec, ok := creds.Decoded(); err != nil && ok {
+		cl, err = a.Clients.Authenticate(r.Context(), t.ID, dec.ID, dec.Secret)
 	}
 	if err != nil {
 		if _, ok := failure.As(err); ok {
-			if basic {
+			if creds.Basic {
 				w.Header().Set("WWW-Authenticate", `Basic realm="gatehouse"`)
 			}
 			return writeTokenError(w, http.StatusUnauthorized, "invalid_client", "Bad client credentials")
@@ -76,33 +65,6 @@ func (a *API) token(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, tokenResponse{AccessToken: tok.AccessToken, TokenType: "Bearer",
 		ExpiresIn: tok.ExpiresIn, Scope: tok.Scope, IDToken: idToken})
 	return nil
-}
-
-// parseTokenForm reads the parameters of a token request from the query
-// and a form body (urlencoded or multipart), returning a description of
-// what is wrong, or "".
-func parseTokenForm(r *http.Request) string {
-	mt := ""
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, _ = mime.ParseMediaType(ct)
-		if mt != "application/x-www-form-urlencoded" && mt != "multipart/form-data" {
-			return "The Content-Type must be application/x-www-form-urlencoded."
-		}
-	}
-	var err error
-	if mt == "multipart/form-data" {
-		err = r.ParseMultipartForm(64 << 10)
-	} else {
-		err = r.ParseForm()
-	}
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		return "The request body is too large."
-	case err != nil:
-		return "The request body is not a valid form."
-	}
-	return ""
 }
 
 func writeTokenError(w http.ResponseWriter, status int, code, desc string) error {

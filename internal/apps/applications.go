@@ -1,0 +1,357 @@
+package apps
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/failure"
+	"github.com/gatehouse/gatehouse/internal/idgen"
+	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/storage"
+)
+
+// Applications is the application registry service.
+type Applications struct {
+	Store storage.Store
+	Audit *audit.Recorder
+	Now   func() time.Time
+	// OnChange, when set, is told of every change to an application, so
+	// that caches of application settings can drop it.
+	OnChange func(tenantID, clientID string)
+}
+
+// App is an application with its decoded OIDC settings.
+type App struct {
+	storage.Application
+	OIDC OIDCSettings
+	// ClientSecret is set only in the answer to register (shown once).
+	ClientSecret string
+}
+
+// Failures of the application API. APP.0001-0003 are OneAccess's texts.
+var (
+	ErrAppNotFound = failure.New(failure.NotFound, "APP.0001", "application_id", "Application does not exist.")
+	ErrAppDisabled = failure.New(failure.Invalid, "APP.0003", "application_id", "Application disabled.")
+	errNameNeeded  = failure.New(failure.Invalid, "APP.0004", "name", "The name is required.")
+	errNameInvalid = failure.New(failure.Invalid, "APP.0005", "name", "The name must be 1-64 characters, without control characters.")
+	errNameTaken   = failure.New(failure.Conflict, "APP.0006", "name", "An application with this name already exists.")
+	errProtocol    = failure.New(failure.Invalid, "APP.0007", "protocol", "The protocol must be oidc, oauth2, saml, cas or form_fill.")
+	errProtocolFix = failure.New(failure.Invalid, "APP.0008", "protocol", "The protocol cannot be changed after the application is registered.")
+	errOIDCOnly    = failure.New(failure.Invalid, "APP.0010", "oidc", "The oidc settings apply only to oidc and oauth2 applications.")
+	errPerms       = failure.New(failure.Invalid, "APP.0020", "api_permissions", "The api_permissions may hold only all, user_all, user_read, org_all, app_org_all.")
+	errOverlap     = failure.New(failure.Invalid, "APP.0021", "previous_valid_for", "The previous_valid_for must be 0 to 2592000 seconds.")
+)
+
+var protocols = []string{storage.ProtocolOIDC, storage.ProtocolOAuth2, storage.ProtocolSAML, storage.ProtocolCAS, storage.ProtocolFormFill}
+
+func appTarget(id string) audit.Target { return audit.Target{Type: "application", ID: id} }
+
+func isOAuth(protocol string) bool {
+	return protocol == storage.ProtocolOIDC || protocol == storage.ProtocolOAuth2
+}
+
+// decode turns a stored application into an App.
+func decode(a *storage.Application) (*App, error) {
+	out := &App{Application: *a}
+	if isOAuth(a.Protocol) {
+		out.OIDC = DefaultOIDCSettings(a.Protocol)
+		if err := json.Unmarshal(a.Settings, &out.OIDC); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// apply checks and copies what w sends onto a (and its settings s).
+func apply(a *storage.Application, s *OIDCSettings, w *AppWrite, creating bool) error {
+	if w.Name.Set || creating {
+		name := strings.TrimSpace(w.Name.V)
+		if name == "" {
+			return errNameNeeded
+		}
+		if utf8.RuneCountInString(name) > 64 || strings.ContainsFunc(name, isControl) {
+			return errNameInvalid
+		}
+		a.Name = name
+	}
+	if w.Protocol.Set && w.Protocol.V != a.Protocol {
+		if !creating {
+			return errProtocolFix
+		}
+	}
+	if w.Description.Set {
+		if utf8.RuneCountInString(w.Description.V) > 1024 {
+			return appInvalid("APP.0009", "description", "The description must be at most 1024 characters.")
+		}
+		a.Description = w.Description.V
+	}
+	if err := setURL("logo_url", &a.LogoURL, w.LogoURL.Set, w.LogoURL.V); err != nil {
+		return err
+	}
+	if err := setURL("home_url", &a.HomeURL, w.HomeURL.Set, w.HomeURL.V); err != nil {
+		return err
+	}
+	if w.APIPermissions.Set {
+		perms := []string{}
+		for _, p := range w.APIPermissions.V {
+			if !slices.Contains(allPerms, p) {
+				return errPerms
+			}
+			if !slices.Contains(perms, p) {
+				perms = append(perms, p)
+			}
+		}
+		a.APIPermissions = perms
+	}
+	if w.OIDC.Set && !w.OIDC.Null {
+		if !isOAuth(a.Protocol) {
+			return errOIDCOnly
+		}
+		w.OIDC.V.apply(s)
+	}
+	if isOAuth(a.Protocol) {
+		if err := s.validate(); err != nil {
+			return err
+		}
+		a.Settings, _ = json.Marshal(s)
+	}
+	return nil
+}
+
+func setURL(field string, dst *string, set bool, v string) error {
+	if !set {
+		return nil
+	}
+	if v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(v) > 2048 {
+			return appInvalid("APP.0009", field, "The %s must be an absolute http(s) URL of at most 2048 characters.", field)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// Register adds an application with a new client. The client secret (none
+// for public clients) is in the answer only.
+func (s *Applications) Register(ctx context.Context, tenantID string, a audit.Actor, w *AppWrite) (*App, error) {
+	if !slices.Contains(protocols, w.Protocol.V) {
+		return nil, errProtocol
+	}
+	now := s.Now()
+	app := &storage.Application{TenantID: tenantID, ID: idgen.New(now), Protocol: w.Protocol.V,
+		APIPermissions: []string{}, ClientID: idgen.Alnum(32), CreatedAt: now, UpdatedAt: now}
+	settings := DefaultOIDCSettings(app.Protocol)
+	if err := apply(app, &settings, w, true); err != nil {
+		return nil, err
+	}
+	sec := ""
+	// A public client has no secret: an empty hash (the column is NOT
+	// NULL) that no presented secret's hash can equal.
+	cl := &storage.APIClient{TenantID: tenantID, ClientID: app.ClientID, Name: app.Name, SecretHash: []byte{},
+		Permissions: app.APIPermissions, ApplicationID: app.ID, CreatedAt: now}
+	if !(isOAuth(app.Protocol) && settings.Public()) {
+		sec = idgen.Secret()
+		cl.SecretHash = secret.Hash(sec)
+	}
+	err := s.Audit.Do(ctx, tenantID, a, "application.create", appTarget(app.ID), func(tx storage.Repos, _ *audit.Target) error {
+		if err := tx.APIClients().Create(ctx, cl); err != nil {
+			return err
+		}
+		return appConflict(tx.Apps().Create(ctx, app))
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := decode(app)
+	if err != nil {
+		return nil, err
+	}
+	out.ClientSecret = sec
+	return out, nil
+}
+
+func appConflict(err error) error {
+	var ce *storage.ConflictError
+	if errors.As(err, &ce) && ce.Field == "name" {
+		return errNameTaken
+	}
+	return err
+}
+
+func notFoundApp(err error) error {
+	if errors.Is(err, storage.ErrNotFound) {
+		return ErrAppNotFound
+	}
+	return err
+}
+
+// Get returns an application.
+func (s *Applications) Get(ctx context.Context, tenantID, id string) (*App, error) {
+	a, err := s.Store.Apps().Get(ctx, tenantID, id)
+	if err != nil {
+		return nil, notFoundApp(err)
+	}
+	return decode(a)
+}
+
+// GetByClientID returns the application of an OAuth client.
+func (s *Applications) GetByClientID(ctx context.Context, tenantID, clientID string) (*App, error) {
+	a, err := s.Store.Apps().GetByClientID(ctx, tenantID, clientID)
+	if err != nil {
+		return nil, notFoundApp(err)
+	}
+	return decode(a)
+}
+
+// List returns a page of applications and the tenant's total.
+func (s *Applications) List(ctx context.Context, tenantID string, offset, limit int) ([]*App, int, error) {
+	list, total, err := s.Store.Apps().List(ctx, tenantID, offset, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]*App, 0, len(list))
+	for i := range list {
+		a, err := decode(&list[i])
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, a)
+	}
+	return out, total, nil
+}
+
+// Update changes what w sends. The client's name and permissions follow
+// the application's.
+func (s *Applications) Update(ctx context.Context, tenantID string, a audit.Actor, id string, w *AppWrite) (*App, error) {
+	var out *storage.Application
+	public := false
+	err := s.Audit.Do(ctx, tenantID, a, "application.update", appTarget(id), func(tx storage.Repos, _ *audit.Target) error {
+		var err error
+		out, err = tx.Apps().Update(ctx, tenantID, id, func(app *storage.Application) error {
+			cur, err := decode(app)
+			if err != nil {
+				return err
+			}
+			if err := apply(app, &cur.OIDC, w, false); err != nil {
+				return err
+			}
+			public = isOAuth(app.Protocol) && cur.OIDC.Public()
+			app.UpdatedAt = s.Now()
+			return nil
+		})
+		if err != nil {
+			return appConflict(notFoundApp(err))
+		}
+		_, err = tx.APIClients().Update(ctx, tenantID, out.ClientID, func(c *storage.APIClient) error {
+			c.Name, c.Permissions = out.Name, out.APIPermissions
+			if public { // a public client has no secret (see Register)
+				c.SecretHash, c.PrevSecretHash = nil, nil
+			}
+			if c.SecretHash == nil { // no secret: empty, as the column is NOT NULL
+				c.SecretHash = []byte{}
+			}
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.changed(tenantID, out.ClientID)
+	return decode(out)
+}
+
+// SetDisabled enables or disables an application. A disabled application
+// gets no tokens, and the tokens it holds stop being active.
+func (s *Applications) SetDisabled(ctx context.Context, tenantID string, a audit.Actor, id string, disabled bool) error {
+	action := "application.enable"
+	if disabled {
+		action = "application.disable"
+	}
+	var clientID string
+	err := s.Audit.Do(ctx, tenantID, a, action, appTarget(id), func(tx storage.Repos, _ *audit.Target) error {
+		app, err := tx.Apps().Update(ctx, tenantID, id, func(app *storage.Application) error {
+			app.Disabled, app.UpdatedAt = disabled, s.Now()
+			return nil
+		})
+		if err == nil {
+			clientID = app.ClientID
+		}
+		return notFoundApp(err)
+	})
+	if err == nil {
+		s.changed(tenantID, clientID)
+	}
+	return err
+}
+
+// Delete removes an application and its client; tokens it holds stop
+// being active, since their client no longer exists.
+func (s *Applications) Delete(ctx context.Context, tenantID string, a audit.Actor, id string) error {
+	var clientID string
+	err := s.Audit.Do(ctx, tenantID, a, "application.delete", appTarget(id), func(tx storage.Repos, _ *audit.Target) error {
+		app, err := tx.Apps().Get(ctx, tenantID, id)
+		if err != nil {
+			return notFoundApp(err)
+		}
+		clientID = app.ClientID
+		return notFoundApp(tx.Apps().Delete(ctx, tenantID, id))
+	})
+	if err == nil {
+		s.changed(tenantID, clientID)
+	}
+	return err
+}
+
+// MaxOverlap bounds how long a replaced secret may stay valid.
+const MaxOverlap = 30 * 24 * time.Hour
+
+// NewSecret issues a new client secret; the previous one stays valid for
+// overlap (so that every instance of the application can be updated).
+func (s *Applications) NewSecret(ctx context.Context, tenantID string, a audit.Actor, id string, overlap time.Duration) (string, time.Time, error) {
+	if overlap < 0 || overlap > MaxOverlap {
+		return "", time.Time{}, errOverlap
+	}
+	sec := idgen.Secret()
+	until := s.Now().Add(overlap)
+	var clientID string
+	err := s.Audit.Do(ctx, tenantID, a, "application.secret.rotate", appTarget(id), func(tx storage.Repos, _ *audit.Target) error {
+		app, err := tx.Apps().Get(ctx, tenantID, id)
+		if err != nil {
+			return notFoundApp(err)
+		}
+		clientID = app.ClientID
+		if cur, err := decode(app); err == nil && isOAuth(app.Protocol) && cur.OIDC.Public() {
+			return appInvalid("APP.0022", "application_id", "A public client (token_endpoint_auth_method none) has no secret.")
+		}
+		_, err = tx.APIClients().Update(ctx, tenantID, app.ClientID, func(c *storage.APIClient) error {
+			c.PrevSecretHash, c.PrevValidUntil, c.SecretHash = c.SecretHash, until, secret.Hash(sec)
+			if overlap == 0 {
+				c.PrevSecretHash = nil
+			}
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	s.changed(tenantID, clientID)
+	return sec, until, nil
+}
+
+func (s *Applications) changed(tenantID, clientID string) {
+	if s.OnChange != nil && clientID != "" {
+		s.OnChange(tenantID, clientID)
+	}
+}
