@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -63,7 +64,15 @@ func start(t *testing.T, db string, args ...string) *gh {
 	t.Helper()
 	dir := t.TempDir()
 	g := &gh{t: t, db: db, dir: dir, done: make(chan struct{})}
-	all := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--log-format", "json",
+	// A free port known in advance, so that the base URL (and the OIDC
+	// issuer) names the address clients really use.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	all := append([]string{"serve", "--addr", addr, "--base-url", "http://" + addr, "--db", db, "--log-format", "json",
 		"--argon2-memory", "8192", "--argon2-time", "1"}, args...)
 	g.cmd = exec.Command(binary, all...)
 	g.cmd.Dir = dir
@@ -78,7 +87,7 @@ func start(t *testing.T, db string, args ...string) *gh {
 	if err := g.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	addr := make(chan string, 1)
+	ready := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pipe)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -90,14 +99,14 @@ func start(t *testing.T, db string, args ...string) *gh {
 			g.mu.Unlock()
 			var rec struct{ Msg, Addr string }
 			if json.Unmarshal(line, &rec) == nil && rec.Msg == "gatehouse ready" {
-				addr <- rec.Addr
+				ready <- rec.Addr
 			}
 		}
 	}()
 	go func() { g.exit = g.cmd.Wait(); close(g.done) }()
 	t.Cleanup(func() { g.stop() })
 	select {
-	case a := <-addr:
+	case a := <-ready:
 		g.url = "http://" + a
 	case <-g.done:
 		t.Fatalf("gatehouse exited before ready: %v\n%s", g.exit, g.log())

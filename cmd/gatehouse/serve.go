@@ -70,7 +70,10 @@ func runServe(e *cmdEnv) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", e.cfg.Addr, err)
 	}
-	srv := server.New(app)
+	srv, err := server.New(app)
+	if err != nil {
+		return err
+	}
 	log.Info("gatehouse ready", "addr", ln.Addr().String(), "base_url", e.cfg.BaseURL,
 		"issuer", e.cfg.BaseURL+"/api/v1/oauth2", "database", app.Store.Dialect(), "version", version(),
 		"startup_ms", float64(time.Since(start).Microseconds())/1000)

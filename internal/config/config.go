@@ -33,6 +33,9 @@ type Config struct {
 	Argon2 password.Params
 
 	MgmtTokenLifetime time.Duration
+	CodeLifetime      time.Duration
+	SessionIdle       time.Duration
+	SessionLifetime   time.Duration
 	Timezone          string
 	MobileOptional    bool
 
@@ -88,6 +91,9 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	})
 	c.Argon2 = password.DefaultParams
 	fs.DurationVar(&c.MgmtTokenLifetime, "mgmt-token-lifetime", 1800*time.Second, "lifetime of management-API access tokens")
+	fs.DurationVar(&c.CodeLifetime, "oauth-code-lifetime", time.Minute, "how long an OAuth authorization code may wait for its exchange")
+	fs.DurationVar(&c.SessionIdle, "session-idle", 30*time.Minute, "an SSO session unused this long ends")
+	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 10*time.Hour, "an SSO session ends this long after sign-in, used or not")
 	fs.StringVar(&c.Timezone, "timezone", "+08:00", "zone of timestamps in API responses (OneAccess prints local wall time): an IANA name or ±hh:mm")
 	fs.BoolVar(&c.MobileOptional, "mobile-optional", false, "let users be created without a mobile number (OneAccess requires one by default)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body accepted, bytes")
@@ -196,6 +202,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MgmtTokenLifetime < time.Second || c.MgmtTokenLifetime > 24*time.Hour {
 		bad("--mgmt-token-lifetime %s: want between 1s and 24h", c.MgmtTokenLifetime)
+	}
+	if c.CodeLifetime < time.Second || c.CodeLifetime > 10*time.Minute {
+		bad("--oauth-code-lifetime %s: want 1s to 10m (RFC 6749 recommends at most 10m)", c.CodeLifetime)
+	}
+	if c.SessionIdle < time.Minute || c.SessionLifetime < c.SessionIdle || c.SessionLifetime > 90*24*time.Hour {
+		bad("--session-idle %s / --session-lifetime %s: want 1m <= idle <= lifetime <= 2160h", c.SessionIdle, c.SessionLifetime)
 	}
 	if loc, err := ParseZone(c.Timezone); err != nil {
 		bad("--timezone %q: %v", c.Timezone, err)

@@ -46,30 +46,38 @@ type Manager struct {
 }
 
 type keySet struct {
-	active map[string]*signingKey // by algorithm
+	active map[string]*signingKey     // by algorithm
+	public map[string]jose.JSONWebKey // by kid: every key still in the JWKS
 	jwks   []byte
 }
 
+// signingKey signs compact JWSs without going through go-jose's generic
+// path: the protected headers are encoded once per type.
 type signingKey struct {
-	kid    string
-	alg    string
-	signer jose.Signer
+	kid  string
+	alg  string
+	priv crypto.Signer
+
+	mu      sync.Mutex
+	headers map[string]string // typ -> base64url of the protected header
 }
 
 func sealContext(tenantID, kid string) string { return "signing-key:" + tenantID + ":" + kid }
 
-// Sign returns a compact JWS of payload (a JSON object) signed with the
-// tenant's active key for alg, generating the key on first use.
+// Sign returns a compact JWS (typ JWT) of payload, a JSON object, signed
+// with the tenant's active key for alg, generating the key on first use.
 func (m *Manager) Sign(ctx context.Context, tenantID, alg string, payload []byte) (string, error) {
+	return m.SignTyped(ctx, tenantID, alg, "JWT", payload)
+}
+
+// SignTyped is Sign with another "typ" header, e.g. "at+jwt" for RFC 9068
+// access tokens.
+func (m *Manager) SignTyped(ctx context.Context, tenantID, alg, typ string, payload []byte) (string, error) {
 	set, err := m.set(ctx, tenantID, alg)
 	if err != nil {
 		return "", err
 	}
-	obj, err := set.active[alg].signer.Sign(payload)
-	if err != nil {
-		return "", fmt.Errorf("keys: sign: %w", err)
-	}
-	return obj.CompactSerialize()
+	return set.active[alg].sign(typ, payload)
 }
 
 // JWKS returns the tenant's public keys as a JSON Web Key Set.
@@ -130,7 +138,7 @@ func (m *Manager) load(ctx context.Context, tenantID string) (*keySet, error) {
 		return nil, fmt.Errorf("keys: %w", err)
 	}
 	now := m.Now()
-	s := &keySet{active: map[string]*signingKey{}}
+	s := &keySet{active: map[string]*signingKey{}, public: map[string]jose.JSONWebKey{}}
 	var pub []jose.JSONWebKey
 	for _, r := range rows { // newest first: the newest active key signs
 		if !r.Active && !r.ExpiresAt.IsZero() && !r.ExpiresAt.After(now) {
@@ -148,14 +156,11 @@ func (m *Manager) load(ctx context.Context, tenantID string) (*keySet, error) {
 		if !ok {
 			return nil, fmt.Errorf("keys: key %s is not a signing key", r.KID)
 		}
-		pub = append(pub, jose.JSONWebKey{Key: signer.Public(), KeyID: r.KID, Algorithm: r.Algorithm, Use: "sig"})
+		jwk := jose.JSONWebKey{Key: signer.Public(), KeyID: r.KID, Algorithm: r.Algorithm, Use: "sig"}
+		pub = append(pub, jwk)
+		s.public[r.KID] = jwk
 		if r.Active && s.active[r.Algorithm] == nil {
-			js, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(r.Algorithm), Key: priv},
-				(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", r.KID))
-			if err != nil {
-				return nil, fmt.Errorf("keys: key %s: %w", r.KID, err)
-			}
-			s.active[r.Algorithm] = &signingKey{kid: r.KID, alg: r.Algorithm, signer: js}
+			s.active[r.Algorithm] = &signingKey{kid: r.KID, alg: r.Algorithm, priv: signer, headers: map[string]string{}}
 		}
 	}
 	if pub == nil {

@@ -28,8 +28,9 @@ const MinKeyLen = 32
 // Sealer encrypts and authenticates small values with a key derived from
 // the instance secret key.
 type Sealer struct {
-	aead  cipher.AEAD
-	check string
+	aead   cipher.AEAD
+	check  string
+	master []byte
 }
 
 // NewSealer derives the sealing key from the instance secret key.
@@ -53,7 +54,14 @@ func NewSealer(secretKey string) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{aead: aead, check: "v1:" + base64.RawStdEncoding.EncodeToString(ck)}, nil
+	return &Sealer{aead: aead, check: "v1:" + base64.RawStdEncoding.EncodeToString(ck), master: []byte(secretKey)}, nil
+}
+
+// DeriveKey derives an independent 32-byte key for one purpose (info) from
+// the instance secret key, for components with their own cipher.
+func (s *Sealer) DeriveKey(info string) []byte {
+	k, _ := hkdf.Key(sha256.New, s.master, nil, info, 32)
+	return k
 }
 
 // Seal encrypts plaintext bound to context (e.g. "signing-key:<tenant>"), so

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apps"
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/authn"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/directory"
 	"github.com/gatehouse/gatehouse/internal/failure"
@@ -23,18 +24,20 @@ import (
 
 // App is Gatehouse's services on an open, migrated store.
 type App struct {
-	Cfg      *config.Config
-	Log      *slog.Logger
-	Store    *sqlstore.Store
-	Sealer   *secret.Sealer
-	Audit    *audit.Recorder
-	Keys     *keys.Manager
-	Clients  *apps.Clients
-	Users    *directory.Users
-	Apps     *apps.Applications
-	Tenants  *tenant.Service
-	Resolver *tenant.Resolver
-	Now      func() time.Time
+	Cfg       *config.Config
+	Log       *slog.Logger
+	Store     *sqlstore.Store
+	Sealer    *secret.Sealer
+	Audit     *audit.Recorder
+	Keys      *keys.Manager
+	Clients   *apps.Clients
+	Users     *directory.Users
+	Apps      *apps.Applications
+	Tenants   *tenant.Service
+	Resolver  *tenant.Resolver
+	Sessions  *authn.Sessions
+	Passwords *authn.Passwords
+	Now       func() time.Time
 }
 
 // settingKeyCheck holds the check value of the secret key the database was
@@ -98,8 +101,11 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, store *sql
 	a.Audit = &audit.Recorder{Store: store, Now: now, Log: log}
 	a.Keys = &keys.Manager{Store: store, Sealer: sealer, Now: now}
 	a.Clients = &apps.Clients{Store: store, Sealer: sealer, Now: now, TokenLifetime: cfg.MgmtTokenLifetime}
-	a.Users = &directory.Users{Store: store, Audit: a.Audit, Hasher: password.NewHasher(cfg.Argon2),
+	hasher := password.NewHasher(cfg.Argon2)
+	a.Users = &directory.Users{Store: store, Audit: a.Audit, Hasher: hasher,
 		Policy: directory.DefaultPasswordPolicy, Now: now, MobileOptional: cfg.MobileOptional}
+	a.Sessions = &authn.Sessions{Store: store, Now: now, Idle: cfg.SessionIdle, Absolute: cfg.SessionLifetime}
+	a.Passwords = &authn.Passwords{Store: store, Hasher: hasher, Audit: a.Audit, Now: now}
 	a.Apps = &apps.Applications{Store: store, Audit: a.Audit, Now: now}
 	a.Resolver = &tenant.Resolver{Store: store, Now: now}
 	a.Tenants = &tenant.Service{Store: store, Clients: a.Clients, Audit: a.Audit, Resolver: a.Resolver, Now: now}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -13,7 +14,9 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/api/mgmt"
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/oidc"
 	"github.com/gatehouse/gatehouse/internal/tenant"
+	"github.com/gatehouse/gatehouse/internal/web"
 )
 
 // Server is the HTTP face of an App.
@@ -27,8 +30,23 @@ type Server struct {
 }
 
 // New builds the routes of app.
-func New(app *App) *Server {
+func New(app *App) (*Server, error) {
 	s := &Server{app: app, cfg: app.Cfg, log: app.Log, metrics: newMetrics(app.Store)}
+	pages, err := web.NewPages()
+	if err != nil {
+		return nil, err
+	}
+	secure := strings.HasPrefix(app.Cfg.BaseURL, "https://")
+	csrf := &web.CSRF{Key: app.Sealer.DeriveKey("gatehouse csrf v1"), Secure: secure}
+	login := &web.Login{Pages: pages, CSRF: csrf, Passwords: app.Passwords, Sessions: app.Sessions,
+		Sealer: app.Sealer, Now: app.Now, Secure: secure}
+	op := &oidc.Provider{Store: app.Store, Apps: app.Apps, Keys: app.Keys, Sessions: app.Sessions, Sealer: app.Sealer,
+		Audit: app.Audit, Pages: pages, CSRF: csrf, Log: app.Log, Now: app.Now, BaseURL: app.Cfg.BaseURL, SecureCookies: secure,
+		CodeLifetime: app.Cfg.CodeLifetime}
+	if err := op.Init(); err != nil {
+		return nil, err
+	}
+	app.Apps.OnChange = op.ApplicationChanged
 	api := &mgmt.API{
 		Users: app.Users, Apps: app.Apps, Clients: app.Clients, Tenants: app.Tenants, Keys: app.Keys,
 		Location: app.Cfg.Location, Log: app.Log, Now: app.Now,
@@ -47,10 +65,16 @@ func New(app *App) *Server {
 		s.handle(tenanted, rt.Method+" "+rt.Path, api.Handler(rt))
 	}
 	s.handle(tenanted, "GET /api/openapi.json", mgmt.OpenAPIHandler())
+	for _, rt := range op.Routes() {
+		s.handle(tenanted, rt.Pattern, rt.Handler)
+	}
+	s.handle(tenanted, "GET /api/v1/login", http.HandlerFunc(login.Page))
+	s.handle(tenanted, "POST /api/v1/login/form", http.HandlerFunc(login.Submit))
+	s.handle(ops, "GET /static/", web.Static())
 	ops.Handle("/", s.withTenant(tenanted))
 
 	s.handler = s.observe(s.secure(ops))
-	return s
+	return s, nil
 }
 
 // handle mounts h at pattern, labelling its requests with the pattern.
@@ -99,6 +123,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go s.sweep(ctx)
 	select {
 	case err := <-errc:
 		return err
@@ -115,4 +140,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// sweep removes authorization codes past their expiry, once a minute.
+func (s *Server) sweep(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.app.Store.Codes().DeleteExpired(ctx, s.app.Now().Add(-time.Minute)); err != nil && ctx.Err() == nil {
+				s.log.Warn("sweeping expired authorization codes", "err", err)
+			}
+		}
+	}
 }

@@ -56,6 +56,16 @@ type User struct {
 	UpdatedAt time.Time
 }
 
+// LoginKind names a unique identifier a user signs in with.
+type LoginKind int
+
+// Sign-in identifiers.
+const (
+	LoginUserName LoginKind = iota
+	LoginEmail
+	LoginMobile
+)
+
 // Relation types of a user to an organisation, as OneAccess spells them.
 const (
 	RelationHome      = 0 // 归属: the user's home organisation

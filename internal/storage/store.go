@@ -55,6 +55,9 @@ type UserRepo interface {
 	Get(ctx context.Context, tenantID, id string) (*User, error)
 	// GetByUserNameKey finds a user by normalised user name.
 	GetByUserNameKey(ctx context.Context, tenantID, key string) (*User, error)
+	// GetByLogin finds a user by one of the unique sign-in identifiers:
+	// LoginUserName, LoginEmail or LoginMobile, given in normalised form.
+	GetByLogin(ctx context.Context, tenantID string, kind LoginKind, key string) (*User, error)
 	// Update reads the user, applies fn and writes the result in one
 	// transaction; the row is locked against concurrent updates meanwhile.
 	// fn returning an error leaves the row as it was.
@@ -156,6 +159,8 @@ type CodeRepo interface {
 // RefreshRepo stores refresh tokens.
 type RefreshRepo interface {
 	Create(ctx context.Context, t *RefreshToken) error
+	// Get returns a token without spending it (introspection, revocation).
+	Get(ctx context.Context, tenantID string, hash []byte) (*RefreshToken, error)
 	// Consume marks the token used and returns it as it was (UsedAt set
 	// on reuse), like CodeRepo.Consume.
 	Consume(ctx context.Context, tenantID string, hash []byte, now time.Time) (*RefreshToken, error)

@@ -140,6 +140,10 @@ func (x refreshRepo) Consume(ctx context.Context, tenantID string, hash []byte, 
 	return scanRefresh(x.w.QueryRowContext(ctx, x.d.q("SELECT "+refreshCols+" FROM refresh_tokens WHERE token_hash = ? AND tenant_id = ?"), hash, tenantID), tenantID)
 }
 
+func (x refreshRepo) Get(ctx context.Context, tenantID string, hash []byte) (*storage.RefreshToken, error) {
+	return scanRefresh(x.r.QueryRowContext(ctx, x.d.q("SELECT "+refreshCols+" FROM refresh_tokens WHERE token_hash = ? AND tenant_id = ?"), hash, tenantID), tenantID)
+}
+
 func (x refreshRepo) DeleteGrant(ctx context.Context, tenantID, grantID string) error {
 	_, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM refresh_tokens WHERE tenant_id = ? AND grant_id = ?"), tenantID, grantID)
 	return err

@@ -63,6 +63,14 @@ func (x userRepo) GetByUserNameKey(ctx context.Context, tenantID, key string) (*
 	return x.getWhere(ctx, x.r, "user_name_key = ?", tenantID, key)
 }
 
+func (x userRepo) GetByLogin(ctx context.Context, tenantID string, kind storage.LoginKind, key string) (*storage.User, error) {
+	col := map[storage.LoginKind]string{storage.LoginUserName: "user_name_key", storage.LoginEmail: "email_key", storage.LoginMobile: "mobile_key"}[kind]
+	if col == "" || key == "" {
+		return nil, storage.ErrNotFound
+	}
+	return x.getWhere(ctx, x.r, col+" = ?", tenantID, key)
+}
+
 func (x userRepo) getWhere(ctx context.Context, q querier, cond, tenantID, val string, suffix ...string) (*storage.User, error) {
 	query := "SELECT " + userCols + " FROM users WHERE tenant_id = ? AND " + cond + strings.Join(suffix, "")
 	u, err := scanUser(q.QueryRowContext(ctx, x.d.q(query), tenantID, val))

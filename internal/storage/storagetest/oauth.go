@@ -122,6 +122,11 @@ func testRefreshTokens(t *testing.T, s storage.Store) {
 	wantConflict(t, "same token", s.RefreshTokens().Create(ctx, rt), "refresh_token")
 	_, err := s.RefreshTokens().Consume(ctx, "t2", rt.Hash, now)
 	wantNotFound(t, "consume from another tenant", err)
+	if got, err := s.RefreshTokens().Get(ctx, "t1", rt.Hash); err != nil || !got.UsedAt.IsZero() || got.GrantID != "g" {
+		t.Fatalf("get = %+v, %v", got, err)
+	}
+	_, err = s.RefreshTokens().Get(ctx, "t2", rt.Hash)
+	wantNotFound(t, "get from another tenant", err)
 	got, err := s.RefreshTokens().Consume(ctx, "t1", rt.Hash, now)
 	if err != nil || !got.UsedAt.IsZero() || fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", *rt) {
 		t.Fatalf("first use = %+v, %v", got, err)

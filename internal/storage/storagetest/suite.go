@@ -208,6 +208,15 @@ func testUserCRUD(t *testing.T, s storage.Store) {
 	if err != nil || byName.ID != u.ID {
 		t.Fatalf("by name: %v, %v", byName, err)
 	}
+	for kind, key := range map[storage.LoginKind]string{storage.LoginUserName: "lihua", storage.LoginEmail: "lihua@example.com", storage.LoginMobile: "+8613800001111"} {
+		if got, err := s.Users().GetByLogin(ctx, "t1", kind, key); err != nil || got.ID != u.ID {
+			t.Fatalf("by login %d %q: %v, %v", kind, key, got, err)
+		}
+		_, err := s.Users().GetByLogin(ctx, "t2", kind, key)
+		wantNotFound(t, "login from other tenant", err)
+	}
+	_, err = s.Users().GetByLogin(ctx, "t1", storage.LoginEmail, "")
+	wantNotFound(t, "empty login key", err)
 	// Another tenant sees nothing, and can change nothing.
 	_, err = s.Users().Get(ctx, "t2", u.ID)
 	wantNotFound(t, "get from other tenant", err)

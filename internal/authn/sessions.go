@@ -1,0 +1,85 @@
+package authn
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/storage"
+)
+
+// Sessions keeps SSO sessions.
+type Sessions struct {
+	Store storage.Store
+	Now   func() time.Time
+	// Idle ends a session not used for this long; Absolute ends any
+	// session this long after sign-in.
+	Idle, Absolute time.Duration
+}
+
+// touchEvery bounds how often a session's last use is written.
+const touchEvery = time.Minute
+
+// ErrNoSession means the cookie names no live session.
+var ErrNoSession = errors.New("authn: no live session")
+
+// Create starts a session for the user and returns the cookie value.
+func (s *Sessions) Create(ctx context.Context, tenantID, userID string, amr []string, acr string) (string, *storage.Session, error) {
+	var raw [32]byte
+	rand.Read(raw[:])
+	cookie := base64.RawURLEncoding.EncodeToString(raw[:])
+	var sid [16]byte
+	rand.Read(sid[:])
+	now := s.Now()
+	sess := &storage.Session{TenantID: tenantID, IDHash: secret.Hash(cookie), SID: hex.EncodeToString(sid[:]), UserID: userID,
+		AuthTime: now, AMR: amr, ACR: acr, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(s.Absolute)}
+	if err := s.Store.Sessions().Create(ctx, sess); err != nil {
+		return "", nil, err
+	}
+	return cookie, sess, nil
+}
+
+// Lookup returns the live session behind a cookie value, recording its use.
+func (s *Sessions) Lookup(ctx context.Context, tenantID, cookie string) (*storage.Session, error) {
+	if cookie == "" || len(cookie) > 128 {
+		return nil, ErrNoSession
+	}
+	h := secret.Hash(cookie)
+	sess, err := s.Store.Sessions().GetByHash(ctx, tenantID, h)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, ErrNoSession
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeen) >= s.Idle {
+		s.Store.Sessions().Delete(ctx, tenantID, h)
+		return nil, ErrNoSession
+	}
+	if now.Sub(sess.LastSeen) >= touchEvery {
+		if err := s.Store.Sessions().Touch(ctx, tenantID, h, now); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return nil, err
+		}
+	}
+	return sess, nil
+}
+
+// End ends the session behind a cookie value.
+func (s *Sessions) End(ctx context.Context, tenantID, cookie string) error {
+	if cookie == "" {
+		return nil
+	}
+	return s.Store.Sessions().Delete(ctx, tenantID, secret.Hash(cookie))
+}
+
+// EndSID ends a session by its public id (RP-initiated logout).
+func (s *Sessions) EndSID(ctx context.Context, tenantID, sid string) error {
+	return s.Store.Sessions().DeleteBySID(ctx, tenantID, sid)
+}
+
+var b64 = base64.RawURLEncoding

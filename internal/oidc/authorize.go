@@ -1,0 +1,298 @@
+package oidc
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/apps"
+	"github.com/gatehouse/gatehouse/internal/authn"
+	"github.com/gatehouse/gatehouse/internal/reqinfo"
+	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/storage"
+	"github.com/gatehouse/gatehouse/internal/tenant"
+	"github.com/gatehouse/gatehouse/internal/web"
+)
+
+// authorize is the authorization endpoint (RFC 6749 section 4.1.1, OpenID
+// Connect Core section 3.1.2), GET or POST. Until the client and its
+// redirect URI are known good, errors go to an error page and never to a
+// redirect (RFC 6749 section 4.1.2.1); after that, to the client.
+func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		p.errorPage(w, r, http.StatusBadRequest, "The authorization request could not be read.")
+		return
+	}
+	f := r.Form
+	if problem := paramProblem(f); problem != "" {
+		p.errorPage(w, r, http.StatusBadRequest, problem)
+		return
+	}
+	t := tenant.FromContext(r.Context())
+	cl, err := p.clients.get(r.Context(), t.ID, f.Get("client_id"))
+	if err != nil {
+		if errors.Is(err, errNoClient) {
+			p.errorPage(w, r, http.StatusBadRequest, "The application (client_id) is unknown or disabled.")
+		} else {
+			p.serverError(w, r, err)
+		}
+		return
+	}
+	s := &cl.app.OIDC
+	redirect := f.Get("redirect_uri")
+	if redirect == "" && len(s.RedirectURIs) == 1 {
+		redirect = s.RedirectURIs[0] // OneAccess: redirect_uri is optional
+	}
+	if !matchRedirect(s, redirect) {
+		p.errorPage(w, r, http.StatusBadRequest, "The redirect_uri is not registered for this application.")
+		return
+	}
+	ar := &authRequest{TenantID: t.ID, ClientID: cl.id(), RedirectURI: redirect, ResponseType: f.Get("response_type"),
+		State: f.Get("state"), Nonce: f.Get("nonce"), Prompt: f.Get("prompt"), LoginHint: f.Get("login_hint"),
+		CreatedAt: p.Now().Unix()}
+	if code, desc := p.validate(ar, cl, f); code != "" {
+		p.redirectError(w, r, ar, code, desc)
+		return
+	}
+	p.proceed(w, r, cl, ar, false)
+}
+
+// validate checks everything but the client and redirect URI, filling in
+// ar; a non-empty code is an error for the client.
+func (p *Provider) validate(ar *authRequest, cl *client, f url.Values) (code, desc string) {
+	s := &cl.app.OIDC
+	if f.Get("request") != "" {
+		return "request_not_supported", "Request objects are not supported."
+	}
+	if f.Get("request_uri") != "" {
+		return "request_uri_not_supported", "Request objects are not supported."
+	}
+	switch ar.ResponseType {
+	case "":
+		return "invalid_request", "Missing response_type"
+	case "code":
+		if !s.Allows(apps.GrantAuthorizationCode) {
+			return "unauthorized_client", "The application may not use the authorization code flow."
+		}
+	case "id_token", "id_token token", "token id_token":
+		if !s.Allows(apps.GrantImplicit) {
+			return "unauthorized_client", "The application may not use the implicit flow."
+		}
+		ar.ResponseType = "id_token"
+		if strings.Contains(f.Get("response_type"), "token ") || strings.HasSuffix(f.Get("response_type"), " token") {
+			ar.ResponseType = "id_token token"
+		}
+	default:
+		return "unsupported_response_type", "The response_type must be code, id_token or \"id_token token\"."
+	}
+	if rm := f.Get("response_mode"); rm != "" && rm != "query" && rm != "fragment" {
+		return "invalid_request", "The response_mode must be query or fragment."
+	}
+	scope := strings.Fields(f.Get("scope"))
+	if len(scope) == 0 { // OneAccess: scope is optional
+		if cl.app.Protocol == storage.ProtocolOAuth2 {
+			scope = []string{"get_user_info"}
+		} else {
+			scope = []string{"openid"}
+		}
+	}
+	var kept []string
+	for _, sc := range scope {
+		if !slices.Contains(s.Scopes, sc) {
+			return "invalid_scope", "The scope " + truncate(sc, 64) + " is not allowed for this application."
+		}
+		if !slices.Contains(kept, sc) {
+			kept = append(kept, sc)
+		}
+	}
+	ar.Scope = strings.Join(kept, " ")
+	if ar.implicit() {
+		if !slices.Contains(kept, "openid") {
+			return "invalid_scope", "The implicit flow needs the openid scope."
+		}
+		if ar.Nonce == "" {
+			return "invalid_request", "The implicit flow needs a nonce."
+		}
+	}
+	var ok bool
+	if ar.MaxAge, ok = parseMaxAge(f.Get("max_age")); !ok {
+		return "invalid_request", "The max_age must be a number of seconds."
+	}
+	if ar.prompts("none") && len(strings.Fields(ar.Prompt)) > 1 {
+		return "invalid_request", "The prompt none cannot be combined with other values."
+	}
+	// PKCE (RFC 7636): S256 only; plain would let a stolen code through.
+	challenge, method := f.Get("code_challenge"), f.Get("code_challenge_method")
+	switch {
+	case challenge == "" && method != "":
+		return "invalid_request", "The code_challenge_method needs a code_challenge."
+	case challenge != "" && method != "S256":
+		return "invalid_request", "The code_challenge_method must be S256."
+	case challenge != "" && (len(challenge) != 43 || !validVerifier(challenge+"x")):
+		return "invalid_request", "The code_challenge must be the base64url SHA-256 of the verifier."
+	case challenge == "" && s.RequirePKCE && !ar.implicit():
+		return "invalid_request", "This application requires PKCE (code_challenge with S256)."
+	}
+	ar.CodeChallenge = challenge
+	return "", ""
+}
+
+// resume is GET /api/v1/oauth2/authorize/resume?ar=…: the sign-in page
+// sends the browser back here.
+func (p *Provider) resume(w http.ResponseWriter, r *http.Request) {
+	t := tenant.FromContext(r.Context())
+	ar, err := openAuthRequest(p.Sealer, r.URL.Query().Get("ar"), t.ID, p.Now())
+	if err != nil {
+		p.errorPage(w, r, http.StatusBadRequest, "This sign-in link is invalid or has expired. Go back to the application and start again.")
+		return
+	}
+	cl, err := p.clients.get(r.Context(), t.ID, ar.ClientID)
+	if err != nil || !matchRedirect(&cl.app.OIDC, ar.RedirectURI) {
+		p.errorPage(w, r, http.StatusBadRequest, "The application (client_id) is unknown or disabled.")
+		return
+	}
+	p.proceed(w, r, cl, ar, true)
+}
+
+// proceed signs the user in if needed, asks consent if needed, and
+// answers the application.
+func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, cl *client, ar *authRequest, resumed bool) {
+	t := tenant.FromContext(r.Context())
+	now := p.Now()
+	sess, u, err := p.currentUser(r, t.ID)
+	if err != nil {
+		p.serverError(w, r, err)
+		return
+	}
+	needLogin := sess == nil
+	if sess != nil && ar.prompts("login") && sess.AuthTime.Unix() < ar.CreatedAt {
+		needLogin = true
+	}
+	if sess != nil && ar.MaxAge >= 0 && now.Unix()-sess.AuthTime.Unix() > ar.MaxAge {
+		needLogin = true
+	}
+	if needLogin {
+		if ar.prompts("none") {
+			p.redirectError(w, r, ar, "login_required", "The user is not signed in.")
+			return
+		}
+		if resumed && sess == nil {
+			// Back from the sign-in page without a session (cookies
+			// blocked?): do not loop.
+			p.errorPage(w, r, http.StatusBadRequest, "Signing in did not start a session. Allow cookies for this site and try again.")
+			return
+		}
+		p.toLogin(w, r, cl, ar)
+		return
+	}
+	if p.needConsent(r, cl, ar, u) {
+		if ar.prompts("none") {
+			p.redirectError(w, r, ar, "consent_required", "The user has not consented.")
+			return
+		}
+		p.consentPage(w, r, cl, ar, u)
+		return
+	}
+	p.respond(w, r, cl, ar, sess, u)
+}
+
+// currentUser returns the browser's live session and its enabled user.
+func (p *Provider) currentUser(r *http.Request, tenantID string) (*storage.Session, *storage.User, error) {
+	ck, err := r.Cookie(web.SessionCookie)
+	if err != nil {
+		return nil, nil, nil
+	}
+	sess, err := p.Sessions.Lookup(r.Context(), tenantID, ck.Value)
+	if errors.Is(err, authn.ErrNoSession) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := p.Store.Users().Get(r.Context(), tenantID, sess.UserID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
+		p.Sessions.End(r.Context(), tenantID, ck.Value)
+		return nil, nil, nil
+	}
+	return sess, u, err
+}
+
+// toLogin sends the browser to the sign-in page, which comes back to
+// resume with the sealed request.
+func (p *Provider) toLogin(w http.ResponseWriter, r *http.Request, cl *client, ar *authRequest) {
+	ret := "/api/v1/oauth2/authorize/resume?ar=" + sealAuthRequest(p.Sealer, ar)
+	lr := &authn.LoginRequest{TenantID: ar.TenantID, ReturnPath: ret, AppName: cl.app.Name,
+		FormOrigins: []string{origin(ar.RedirectURI)}, LoginHint: truncate(ar.LoginHint, 256),
+		ExpiresAt: p.Now().Add(authn.LoginRequestLifetime).Unix()}
+	http.Redirect(w, r, "/api/v1/login?lr="+authn.SealLoginRequest(p.Sealer, lr), http.StatusFound)
+}
+
+// respond issues the code (or the implicit flow's tokens) and redirects
+// to the application.
+func (p *Provider) respond(w http.ResponseWriter, r *http.Request, cl *client, ar *authRequest, sess *storage.Session, u *storage.User) {
+	now := p.Now()
+	params := url.Values{}
+	g := &grantInfo{tenantID: ar.TenantID, issuer: p.issuer(r), client: cl, user: u, scope: ar.Scope, grantID: randomID(),
+		sid: sess.SID, authTime: sess.AuthTime, amr: sess.AMR, acr: sess.ACR, nonce: ar.Nonce}
+	if ar.ResponseType == "code" {
+		code := randomToken()
+		err := p.Store.Codes().Create(r.Context(), &storage.AuthCode{TenantID: ar.TenantID, Hash: secret.Hash(code),
+			ClientID: cl.id(), UserID: u.ID, SID: sess.SID, GrantID: g.grantID, RedirectURI: ar.RedirectURI, Scope: ar.Scope,
+			Nonce: ar.Nonce, CodeChallenge: ar.CodeChallenge, AuthTime: sess.AuthTime, AMR: sess.AMR, ACR: sess.ACR,
+			CreatedAt: now, ExpiresAt: now.Add(p.CodeLifetime)})
+		if err != nil {
+			p.serverError(w, r, err)
+			return
+		}
+		params.Set("code", code)
+	} else {
+		at := ""
+		if ar.ResponseType == "id_token token" {
+			tok, life, err := p.mintAccessToken(r.Context(), g, now)
+			if err != nil {
+				p.serverError(w, r, err)
+				return
+			}
+			at = tok
+			params.Set("access_token", tok)
+			params.Set("token_type", "Bearer")
+			params.Set("expires_in", itoa(life))
+		}
+		idt, err := p.mintIDToken(r.Context(), g, at, now)
+		if err != nil {
+			p.serverError(w, r, err)
+			return
+		}
+		params.Set("id_token", idt)
+	}
+	if ar.State != "" {
+		params.Set("state", ar.State)
+	}
+	http.Redirect(w, r, withParams(ar.RedirectURI, params, ar.implicit()), http.StatusFound)
+}
+
+// redirectError sends an error to the client's redirect URI (RFC 6749
+// section 4.1.2.1).
+func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, ar *authRequest, code, desc string) {
+	params := url.Values{"error": {code}, "error_description": {desc}}
+	if ar.State != "" {
+		params.Set("state", ar.State)
+	}
+	http.Redirect(w, r, withParams(ar.RedirectURI, params, ar.implicit()), http.StatusFound)
+}
+
+func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	t := tenant.FromContext(r.Context())
+	p.Pages.Render(w, status, web.PageMessage, web.MessageView{View: web.View{Title: "Sign-in error", TenantName: t.Name},
+		Message: msg, IsError: true, RequestID: reqinfo.From(r.Context()).ID})
+}
+
+func (p *Provider) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	p.Log.ErrorContext(r.Context(), "oidc", "err", err, "request_id", reqinfo.From(r.Context()).ID)
+	p.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side.")
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,89 @@
+package oidc
+
+import (
+	"encoding/json"
+	"net/http"
+	"sync"
+
+	"github.com/gatehouse/gatehouse/internal/apps"
+	"github.com/gatehouse/gatehouse/internal/tenant"
+)
+
+// metadataCache holds each issuer's discovery document, built once.
+type metadataCache struct {
+	mu sync.RWMutex
+	m  map[string][]byte // issuer -> document
+}
+
+// discovery serves the OpenID Provider Metadata (OpenID Connect Discovery
+// 1.0 section 3) of the request's tenant, from memory.
+func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
+	iss := p.issuer(r)
+	p.metadata.mu.RLock()
+	doc := p.metadata.m[iss]
+	p.metadata.mu.RUnlock()
+	if doc == nil {
+		doc = buildMetadata(iss, p.baseURL(r))
+		p.metadata.mu.Lock()
+		if p.metadata.m == nil {
+			p.metadata.m = map[string][]byte{}
+		}
+		p.metadata.m[iss] = doc
+		p.metadata.mu.Unlock()
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("Access-Control-Allow-Origin", "*")
+	w.Write(doc)
+}
+
+func buildMetadata(iss, base string) []byte {
+	doc := map[string]any{
+		"issuer":                                        iss,
+		"authorization_endpoint":                        iss + "/authorize",
+		"token_endpoint":                                iss + "/token",
+		"userinfo_endpoint":                             iss + "/userinfo",
+		"jwks_uri":                                      iss + "/keys",
+		"revocation_endpoint":                           iss + "/revoke",
+		"introspection_endpoint":                        iss + "/introspect",
+		"end_session_endpoint":                          iss + "/logout",
+		"response_types_supported":                      []string{"code", "id_token", "id_token token"},
+		"response_modes_supported":                      []string{"query", "fragment"},
+		"grant_types_supported":                         []string{"authorization_code", "refresh_token", "client_credentials", "implicit"},
+		"subject_types_supported":                       []string{"public"},
+		"id_token_signing_alg_values_supported":         []string{"RS256", "ES256"},
+		"scopes_supported":                              apps.KnownScopes,
+		"token_endpoint_auth_methods_supported":         []string{"client_secret_basic", "client_secret_post", "none"},
+		"revocation_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post", "none"},
+		"introspection_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"code_challenge_methods_supported":              []string{"S256"},
+		"claims_supported": []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "azp",
+			"name", "preferred_username", "given_name", "middle_name", "family_name", "nickname", "birthdate", "gender",
+			"updated_at", "email", "email_verified", "phone_number", "phone_number_verified", "address"},
+		"claims_parameter_supported":                     false,
+		"request_parameter_supported":                    false,
+		"request_uri_parameter_supported":                false,
+		"frontchannel_logout_supported":                  false,
+		"backchannel_logout_supported":                   false,
+		"authorization_response_iss_parameter_supported": false,
+		"service_documentation":                          base + "/api/openapi.json",
+	}
+	js, _ := json.Marshal(doc)
+	return js
+}
+
+// jwks serves the tenant's public keys, from memory.
+func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
+	set, err := p.Keys.JWKS(r.Context(), tenant.FromContext(r.Context()).ID)
+	if err != nil {
+		p.Log.ErrorContext(r.Context(), "jwks", "err", err)
+		writeOAuthError(w, &oauthError{http.StatusInternalServerError, "server_error", "The keys are unavailable."})
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("Access-Control-Allow-Origin", "*")
+	w.Write(set)
+}

@@ -1,0 +1,96 @@
+package oidc
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gatehouse/gatehouse/internal/api/tokenform"
+	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/storage"
+	"github.com/gatehouse/gatehouse/internal/tenant"
+)
+
+// introspect is RFC 7662 at POST /api/v1/oauth2/introspect, for
+// confidential clients. Access tokens of any client of the tenant can be
+// introspected (a resource server checks tokens issued to its callers);
+// refresh tokens only by their own client.
+func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
+	if desc := tokenform.Parse(r); desc != "" {
+		writeOAuthError(w, errInvalidRequest(desc))
+		return
+	}
+	cl, oerr := p.authenticateClient(r)
+	if oerr != nil {
+		writeOAuthError(w, oerr)
+		return
+	}
+	if cl.app.OIDC.Public() {
+		writeOAuthError(w, errBadClient)
+		return
+	}
+	tok := r.Form.Get("token")
+	if tok == "" {
+		writeOAuthError(w, errInvalidRequest("Missing token"))
+		return
+	}
+	t := tenant.FromContext(r.Context())
+	inactive := []byte(`{"active":false}`)
+	at, err := p.checkAccessToken(r.Context(), t.ID, tok)
+	switch {
+	case err == nil:
+		j := newJSON(512).boolean("active", true).str("client_id", at.tok.ClientID).str("scope", at.tok.Scope).
+			str("sub", at.tok.Subject).num("exp", at.tok.ExpiresAt).num("iat", at.tok.IssuedAt).
+			str("iss", p.issuer(r)).str("token_type", "Bearer").str("aud", at.tok.ClientID).strOpt("jti", at.tok.JTI)
+		if at.user != nil {
+			j.str("username", at.user.UserName).strOpt("sid", at.tok.SID)
+		}
+		writeJSONBody(w, j.done())
+		return
+	case !errors.Is(err, errInactive):
+		p.Log.ErrorContext(r.Context(), "introspect", "err", err)
+		writeOAuthError(w, &oauthError{http.StatusInternalServerError, "server_error", "Internal error."})
+		return
+	}
+	// Not an access token: maybe one of this client's refresh tokens.
+	rt, err := p.peekRefresh(r, t.ID, tok)
+	if err != nil || rt == nil || rt.ClientID != cl.id() {
+		writeJSONBody(w, inactive)
+		return
+	}
+	j := newJSON(256).boolean("active", true).str("client_id", rt.ClientID).str("scope", rt.Scope).str("sub", rt.UserID).
+		num("exp", rt.ExpiresAt.Unix()).num("iat", rt.CreatedAt.Unix()).str("iss", p.issuer(r)).str("token_type", "refresh_token")
+	writeJSONBody(w, j.done())
+}
+
+// peekRefresh returns a live, unused refresh token without spending it.
+func (p *Provider) peekRefresh(r *http.Request, tenantID, tok string) (*storage.RefreshToken, error) {
+	if len(tok) > 256 {
+		return nil, nil
+	}
+	rt, err := p.Store.RefreshTokens().Get(r.Context(), tenantID, secret.Hash(tok))
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := p.Now()
+	if !rt.UsedAt.IsZero() || !now.Before(rt.ExpiresAt) {
+		return nil, nil
+	}
+	if revoked, err := p.Store.Revocations().AnyRevoked(r.Context(), tenantID, rt.GrantID); err != nil || revoked {
+		return nil, err
+	}
+	u, err := p.Store.Users().Get(r.Context(), tenantID, rt.UserID)
+	if err != nil || u.Disabled {
+		return nil, nil
+	}
+	return rt, nil
+}
+
+func writeJSONBody(w http.ResponseWriter, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json;charset=UTF-8")
+	h.Set("Cache-Control", "no-store")
+	w.Write(b)
+}

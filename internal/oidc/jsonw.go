@@ -1,0 +1,122 @@
+package oidc
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// jsonw appends a JSON object without reflection: the token endpoint
+// builds one or two objects per request and is the hottest path.
+type jsonw struct {
+	b     []byte
+	first bool
+}
+
+func newJSON(capacity int) *jsonw {
+	return &jsonw{b: append(make([]byte, 0, capacity), '{'), first: true}
+}
+
+func (j *jsonw) key(k string) {
+	if !j.first {
+		j.b = append(j.b, ',')
+	}
+	j.first = false
+	j.b = appendString(j.b, k)
+	j.b = append(j.b, ':')
+}
+
+func (j *jsonw) str(k, v string) *jsonw { j.key(k); j.b = appendString(j.b, v); return j }
+
+// strOpt adds k only when v is not empty.
+func (j *jsonw) strOpt(k, v string) *jsonw {
+	if v != "" {
+		j.str(k, v)
+	}
+	return j
+}
+
+func (j *jsonw) num(k string, v int64) *jsonw {
+	j.key(k)
+	j.b = strconv.AppendInt(j.b, v, 10)
+	return j
+}
+
+func (j *jsonw) boolean(k string, v bool) *jsonw {
+	j.key(k)
+	j.b = strconv.AppendBool(j.b, v)
+	return j
+}
+
+func (j *jsonw) strs(k string, vs []string) *jsonw {
+	j.key(k)
+	j.b = append(j.b, '[')
+	for i, v := range vs {
+		if i > 0 {
+			j.b = append(j.b, ',')
+		}
+		j.b = appendString(j.b, v)
+	}
+	j.b = append(j.b, ']')
+	return j
+}
+
+// raw adds a pre-encoded JSON value.
+func (j *jsonw) raw(k string, v []byte) *jsonw { j.key(k); j.b = append(j.b, v...); return j }
+
+func (j *jsonw) done() []byte { return append(j.b, '}') }
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, escaping as encoding/json does
+// for HTML-safe output (<, >, & and U+2028/2029 too).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,97 @@
+package oidc
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apps"
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/authn"
+	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/storage"
+	"github.com/gatehouse/gatehouse/internal/tenant"
+	"github.com/gatehouse/gatehouse/internal/web"
+)
+
+// Provider is the OAuth 2.0 / OIDC provider of every tenant.
+type Provider struct {
+	Store    storage.Store
+	Apps     *apps.Applications
+	Keys     *keys.Manager
+	Sessions *authn.Sessions
+	Sealer   *secret.Sealer
+	Audit    *audit.Recorder
+	Pages    *web.Pages
+	CSRF     *web.CSRF
+	Log      *slog.Logger
+	Now      func() time.Time
+	// BaseURL is the configured public URL of the default tenant.
+	BaseURL string
+	// SecureCookies sets the Secure flag on cookies (https deployments).
+	SecureCookies bool
+	// CodeLifetime is how long an authorization code may wait for its
+	// exchange.
+	CodeLifetime time.Duration
+
+	clients  *clientCache
+	opaque   *opaqueCodec
+	metadata metadataCache
+}
+
+// Init prepares the provider's caches and token codec.
+func (p *Provider) Init() error {
+	p.clients = &clientCache{apps: p.Apps, store: p.Store, now: p.Now}
+	c, err := newOpaqueCodec(p.Sealer.DeriveKey("gatehouse access token v1"))
+	if err != nil {
+		return err
+	}
+	p.opaque = c
+	if p.CodeLifetime == 0 {
+		p.CodeLifetime = time.Minute
+	}
+	return nil
+}
+
+// ApplicationChanged drops a client from the cache (wire it to
+// apps.Applications.OnChange).
+func (p *Provider) ApplicationChanged(tenantID, clientID string) {
+	p.clients.Forget(tenantID, clientID)
+}
+
+// Route is one endpoint of the provider.
+type Route struct {
+	Pattern string
+	Handler http.HandlerFunc
+}
+
+// Routes lists the provider's endpoints (ONEACCESS-API.md 4.1, 4.2, 4.5).
+func (p *Provider) Routes() []Route {
+	return []Route{
+		{"GET /api/v1/oauth2/.well-known/openid-configuration", p.discovery},
+		{"GET /.well-known/openid-configuration", p.discovery},
+		{"GET /api/v1/oauth2/keys", p.jwks},
+		{"GET /api/v1/oauth2/authorize", p.authorize},
+		{"POST /api/v1/oauth2/authorize", p.authorize},
+		{"GET /api/v1/oauth2/authorize/resume", p.resume},
+		{"POST /api/v1/oauth2/consent", p.consentSubmit},
+		{"POST /api/v1/oauth2/token", p.token},
+		{"GET /api/v1/oauth2/userinfo", p.userinfo},
+		{"POST /api/v1/oauth2/userinfo", p.userinfo},
+		{"POST /api/v1/oauth2/introspect", p.introspect},
+		{"POST /api/v1/oauth2/revoke", p.revoke},
+		{"GET /api/v1/oauth2/logout", p.logout},
+		{"POST /api/v1/oauth2/logout", p.logout},
+		{"GET /api/v1/logout", p.globalLogout},
+	}
+}
+
+// issuer is the request's tenant's issuer, {base URL}/api/v1/oauth2.
+func (p *Provider) issuer(r *http.Request) string {
+	return p.baseURL(r) + "/api/v1/oauth2"
+}
+
+func (p *Provider) baseURL(r *http.Request) string {
+	return tenant.BaseURL(tenant.FromContext(r.Context()), p.BaseURL)
+}
