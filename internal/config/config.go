@@ -34,6 +34,7 @@ type Config struct {
 
 	MgmtTokenLifetime time.Duration
 	CodeLifetime      time.Duration
+	KeyRotation       time.Duration
 	SessionIdle       time.Duration
 	SessionLifetime   time.Duration
 	Timezone          string
@@ -91,6 +92,7 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	})
 	c.Argon2 = password.DefaultParams
 	fs.DurationVar(&c.MgmtTokenLifetime, "mgmt-token-lifetime", 1800*time.Second, "lifetime of management-API access tokens")
+	fs.DurationVar(&c.KeyRotation, "key-rotation", 90*24*time.Hour, "rotate each tenant's signing keys when they are this old (0: only on demand)")
 	fs.DurationVar(&c.CodeLifetime, "oauth-code-lifetime", time.Minute, "how long an OAuth authorization code may wait for its exchange")
 	fs.DurationVar(&c.SessionIdle, "session-idle", 30*time.Minute, "an SSO session unused this long ends")
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 10*time.Hour, "an SSO session ends this long after sign-in, used or not")
@@ -202,6 +204,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MgmtTokenLifetime < time.Second || c.MgmtTokenLifetime > 24*time.Hour {
 		bad("--mgmt-token-lifetime %s: want between 1s and 24h", c.MgmtTokenLifetime)
+	}
+	if c.KeyRotation != 0 && c.KeyRotation < 24*time.Hour {
+		bad("--key-rotation %s: want 0 (off) or at least 24h (a retired key stays published for 24h)", c.KeyRotation)
 	}
 	if c.CodeLifetime < time.Second || c.CodeLifetime > 10*time.Minute {
 		bad("--oauth-code-lifetime %s: want 1s to 10m (RFC 6749 recommends at most 10m)", c.CodeLifetime)

@@ -22,11 +22,18 @@ func (m *Manager) Verify(ctx context.Context, tenantID, token string) (payload [
 		return nil, "", ErrInvalidSignature
 	}
 	h := jws.Signatures[0].Protected
-	set, err := m.set(ctx, tenantID, RS256)
-	if err != nil {
+	if _, err := m.signer(ctx, tenantID, RS256); err != nil { // loads the set
 		return nil, "", err
 	}
-	k, ok := set.public[h.KeyID]
+	k, ok := m.publicKey(tenantID, h.KeyID)
+	if !ok { // rotated on another node since this one loaded: look again
+		m.mu.Lock()
+		if set, err := m.load(ctx, tenantID); err == nil {
+			m.sets.Store(tenantID, set)
+		}
+		m.mu.Unlock()
+		k, ok = m.publicKey(tenantID, h.KeyID)
+	}
 	if !ok || k.Algorithm != h.Algorithm {
 		return nil, "", ErrInvalidSignature
 	}
@@ -36,4 +43,13 @@ func (m *Manager) Verify(ctx context.Context, tenantID, token string) (payload [
 	}
 	t, _ := h.ExtraHeaders[jose.HeaderType].(string)
 	return payload, t, nil
+}
+
+func (m *Manager) publicKey(tenantID, kid string) (jose.JSONWebKey, bool) {
+	v, ok := m.sets.Load(tenantID)
+	if !ok {
+		return jose.JSONWebKey{}, false
+	}
+	k, ok := v.(*keySet).public[kid]
+	return k, ok
 }

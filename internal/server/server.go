@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/api/mgmt"
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/oidc"
 	"github.com/gatehouse/gatehouse/internal/tenant"
 	"github.com/gatehouse/gatehouse/internal/web"
@@ -48,7 +49,7 @@ func New(app *App) (*Server, error) {
 	}
 	app.Apps.OnChange = op.ApplicationChanged
 	api := &mgmt.API{
-		Users: app.Users, Apps: app.Apps, Clients: app.Clients, Tenants: app.Tenants, Keys: app.Keys,
+		Users: app.Users, Apps: app.Apps, Clients: app.Clients, Audit: app.Audit, Tenants: app.Tenants, Keys: app.Keys,
 		Location: app.Cfg.Location, Log: app.Log, Now: app.Now,
 		Issuer: func(r *http.Request) string {
 			return tenant.BaseURL(tenant.FromContext(r.Context()), app.Cfg.BaseURL) + "/api/v1/oauth2"
@@ -142,17 +143,41 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// sweep removes authorization codes past their expiry, once a minute.
+// sweep does the periodic chores: removing authorization codes past their
+// expiry (every minute) and rotating signing keys older than --key-rotation
+// (checked every ten minutes; every node checks, and a key rotated by one
+// is young for the others).
 func (s *Server) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
-	for {
+	for i := 0; ; i++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := s.app.Store.Codes().DeleteExpired(ctx, s.app.Now().Add(-time.Minute)); err != nil && ctx.Err() == nil {
-				s.log.Warn("sweeping expired authorization codes", "err", err)
+		}
+		if _, err := s.app.Store.Codes().DeleteExpired(ctx, s.app.Now().Add(-time.Minute)); err != nil && ctx.Err() == nil {
+			s.log.Warn("sweeping expired authorization codes", "err", err)
+		}
+		if s.cfg.KeyRotation > 0 && i%10 == 0 {
+			s.rotateKeys(ctx)
+		}
+	}
+}
+
+func (s *Server) rotateKeys(ctx context.Context) {
+	tenants, err := s.app.Store.Tenants().List(ctx)
+	if err != nil {
+		s.log.Warn("key rotation: listing tenants", "err", err)
+		return
+	}
+	for _, t := range tenants {
+		for _, alg := range []string{keys.RS256, keys.ES256} {
+			rotated, err := s.app.Keys.RotateIfOlder(ctx, t.ID, alg, s.cfg.KeyRotation)
+			if err != nil {
+				s.log.Warn("key rotation", "tenant", t.ID, "alg", alg, "err", err)
+			} else if rotated {
+				s.log.Info("rotated signing key", "tenant", t.ID, "alg", alg)
 			}
 		}
 	}

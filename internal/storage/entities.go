@@ -174,10 +174,14 @@ type SigningKey struct {
 	KID        string
 	Algorithm  string // "RS256" or "ES256"
 	PrivateEnc []byte // sealed PKCS#8 DER
-	Active     bool   // signs new tokens
+	Active     bool
 	CreatedAt  time.Time
+	// NotBefore is when the key starts signing: a rotated-in key is
+	// published in the JWKS first, so every node and relying party has it
+	// before any token it signs exists.
+	NotBefore time.Time
 	// ExpiresAt is when the key leaves the JWKS (every token it signed has
-	// expired); zero while the key is active.
+	// expired); zero while the key is current.
 	ExpiresAt time.Time
 }
 

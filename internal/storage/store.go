@@ -108,6 +108,9 @@ type AuditRepo interface {
 // SigningKeyRepo stores token-signing keys.
 type SigningKeyRepo interface {
 	Create(ctx context.Context, k *SigningKey) error
+	// Retire sets the expiry of the tenant's current (unexpiring) keys of
+	// one algorithm.
+	Retire(ctx context.Context, tenantID, alg string, expiresAt time.Time) error
 	// List returns the tenant's keys, newest first.
 	List(ctx context.Context, tenantID string) ([]SigningKey, error)
 }

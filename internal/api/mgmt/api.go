@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apps"
+	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/directory"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/tenant"
@@ -18,6 +19,7 @@ type API struct {
 	Clients  *apps.Clients
 	Tenants  *tenant.Service
 	Keys     *keys.Manager
+	Audit    *audit.Recorder
 	Location *time.Location // zone of response timestamps
 	// Issuer returns the OIDC issuer of the request's tenant, which signs
 	// the id_token of management tokens.
@@ -63,6 +65,9 @@ func (a *API) Routes() []Route {
 		{"PUT", "/api/v2/tenant/applications/{application_id}/disable", "all", a.disableApp},
 		{"DELETE", "/api/v2/tenant/applications/{application_id}", "all", a.deleteApp},
 		{"POST", "/api/v2/tenant/applications/{application_id}/secret", "all", a.newAppSecret},
+
+		{"GET", "/api/v2/tenant/keys", "all", a.listKeys},
+		{"POST", "/api/v2/tenant/keys/rotate", "all", a.rotateKey},
 
 		{"POST", "/api/v2/system/tenants", permSystem, a.createTenant},
 		{"GET", "/api/v2/system/tenants", permSystem, a.listTenants},

@@ -496,8 +496,8 @@ func testAudit(t *testing.T, s storage.Store) {
 func testSigningKeys(t *testing.T, s storage.Store) {
 	mustTenant(t, s, "t1")
 	mustTenant(t, s, "t2")
-	k1 := storage.SigningKey{TenantID: "t1", KID: "k1", Algorithm: "RS256", PrivateEnc: []byte("p1"), Active: false, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-	k2 := storage.SigningKey{TenantID: "t1", KID: "k2", Algorithm: "ES256", PrivateEnc: []byte("p2"), Active: true, CreatedAt: now.Add(time.Second)}
+	k1 := storage.SigningKey{TenantID: "t1", KID: "k1", Algorithm: "RS256", PrivateEnc: []byte("p1"), Active: false, CreatedAt: now, NotBefore: now, ExpiresAt: now.Add(time.Hour)}
+	k2 := storage.SigningKey{TenantID: "t1", KID: "k2", Algorithm: "ES256", PrivateEnc: []byte("p2"), Active: true, CreatedAt: now.Add(time.Second), NotBefore: now.Add(time.Minute)}
 	for _, k := range []storage.SigningKey{k1, k2} {
 		if err := s.SigningKeys().Create(ctx, &k); err != nil {
 			t.Fatal(err)
@@ -508,6 +508,19 @@ func testSigningKeys(t *testing.T, s storage.Store) {
 		t.Fatalf("list = %+v, %v", got, err)
 	}
 	wantConflict(t, "same kid", s.SigningKeys().Create(ctx, &k1), "kid")
+	k3 := storage.SigningKey{TenantID: "t1", KID: "k3", Algorithm: "ES256", PrivateEnc: []byte("p3"), Active: true, CreatedAt: now, NotBefore: now}
+	s.SigningKeys().Create(ctx, &k3)
+	if err := s.SigningKeys().Retire(ctx, "t1", "ES256", now.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	s.SigningKeys().Retire(ctx, "t2", "RS256", now) // another tenant: no effect on t1
+	got, _ = s.SigningKeys().List(ctx, "t1")
+	for _, k := range got {
+		want := map[string]time.Time{"k1": now.Add(time.Hour), "k2": now.Add(2 * time.Hour), "k3": now.Add(2 * time.Hour)}[k.KID]
+		if !k.ExpiresAt.Equal(want) {
+			t.Errorf("key %s expires %v, want %v", k.KID, k.ExpiresAt, want)
+		}
+	}
 	if got, _ := s.SigningKeys().List(ctx, "t2"); len(got) != 0 {
 		t.Fatal("t2 sees t1's keys")
 	}
