@@ -9,17 +9,21 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/directory"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/storage"
 	"github.com/gatehouse/gatehouse/internal/tenant"
 )
 
 // API holds what the management handlers use.
 type API struct {
-	Users    *directory.Users
-	Apps     *apps.Applications
-	Clients  *apps.Clients
-	Tenants  *tenant.Service
-	Keys     *keys.Manager
-	Audit    *audit.Recorder
+	Users   *directory.Users
+	Apps    *apps.Applications
+	Clients *apps.Clients
+	Tenants *tenant.Service
+	Keys    *keys.Manager
+	Audit   *audit.Recorder
+	// Store is used only to append audit events of calls that manage
+	// their own transactions.
+	Store    storage.Store
 	Location *time.Location // zone of response timestamps
 	// Issuer returns the OIDC issuer of the request's tenant, which signs
 	// the id_token of management tokens.

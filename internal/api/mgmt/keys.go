@@ -67,13 +67,17 @@ func (a *API) rotateKey(w http.ResponseWriter, r *http.Request) error {
 		return failure.Invalidf("KEY.0001", "algorithm", "The algorithm must be RS256 or ES256.")
 	}
 	t := tenant.FromContext(r.Context())
-	var kid string
-	err := a.Audit.Do(r.Context(), t.ID, actor(r), "key.rotate", audit.Target{Type: "signing_key"}, func(_ storage.Repos, tg *audit.Target) error {
-		var err error
-		kid, err = a.Keys.Rotate(r.Context(), t.ID, alg)
-		tg.ID = kid
-		return err
-	})
+	// Rotate runs its own transaction; the audit event follows it (an
+	// outer transaction would hold SQLite's one writer connection).
+	kid, err := a.Keys.Rotate(r.Context(), t.ID, alg)
+	result, detail := storage.ResultSuccess, alg
+	if err != nil {
+		result, detail = storage.ResultFailure, "internal error"
+	}
+	if aerr := a.Store.Audit().Append(r.Context(), a.Audit.Event(t.ID, actor(r), "key.rotate",
+		audit.Target{Type: "signing_key", ID: kid}, result, detail)); aerr != nil {
+		a.Log.ErrorContext(r.Context(), "audit: cannot record key rotation", "err", aerr)
+	}
 	if err != nil {
 		return err
 	}

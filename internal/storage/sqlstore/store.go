@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/storage"
 )
@@ -71,8 +72,20 @@ func (s *Store) InTx(ctx context.Context, fn func(tx storage.Repos) error) error
 	return s.inTx(ctx, func(x repos) error { return fn(x) })
 }
 
+// connWait bounds the wait for a writer connection. SQLite has one: a
+// transaction started while the same goroutine holds another would wait
+// forever; this turns such a bug (or a stuck writer) into an error.
+const connWait = 15 * time.Second
+
 func (s *Store) inTx(ctx context.Context, fn func(x repos) error) (err error) {
-	tx, err := s.wr.BeginTx(ctx, nil)
+	wctx, cancel := context.WithTimeout(ctx, connWait)
+	conn, err := s.wr.Conn(wctx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("begin transaction: no database connection within %s: %w", connWait, err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
