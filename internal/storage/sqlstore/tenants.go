@@ -43,7 +43,7 @@ func (x tenantRepo) List(ctx context.Context) ([]storage.Tenant, error) {
 var tenantTables = []string{
 	"mgmt_tokens", "applications", "api_clients", "audit_events", "signing_keys",
 	"sso_sessions", "oauth_codes", "refresh_tokens", "consents", "revocations",
-	"user_orgs", "users", "organizations",
+	"user_orgs", "user_counts", "users", "organizations",
 }
 
 func (x tenantRepo) Delete(ctx context.Context, id string) error {

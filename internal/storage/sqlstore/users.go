@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"math/rand/v2"
 	"sort"
 	"strings"
 
@@ -40,8 +41,19 @@ func (x userRepo) Create(ctx context.Context, u *storage.User) error {
 		if err != nil {
 			return mapErr(err)
 		}
-		return userRepo{x}.insertOrgs(ctx, u.TenantID, u.ID, u.Orgs)
+		if err := (userRepo{x}).insertOrgs(ctx, u.TenantID, u.ID, u.Orgs); err != nil {
+			return err
+		}
+		return userRepo{x}.count(ctx, u.TenantID, 1)
 	})
+}
+
+// count adds delta to the tenant's user count, on a random shard. It runs
+// last in its transaction, so the shard's row lock is held only to commit.
+func (x userRepo) count(ctx context.Context, tenantID string, delta int) error {
+	_, err := x.w.ExecContext(ctx, x.d.q(`INSERT INTO user_counts (tenant_id, shard, n) VALUES (?, ?, ?)
+		ON CONFLICT (tenant_id, shard) DO UPDATE SET n = user_counts.n + excluded.n`), tenantID, rand.IntN(16), delta)
+	return err
 }
 
 func (x userRepo) insertOrgs(ctx context.Context, tenantID, userID string, orgs []storage.UserOrg) error {
@@ -140,21 +152,33 @@ func (x userRepo) Delete(ctx context.Context, tenantID, id string) error {
 				return err
 			}
 		}
-		return affectedOne(x.w.ExecContext(ctx, x.d.q("DELETE FROM users WHERE tenant_id = ? AND id = ?"), tenantID, id))
+		if err := affectedOne(x.w.ExecContext(ctx, x.d.q("DELETE FROM users WHERE tenant_id = ? AND id = ?"), tenantID, id)); err != nil {
+			return err
+		}
+		return userRepo{x}.count(ctx, tenantID, -1)
 	})
 }
 
 // List pages with a deferred join: the inner query walks only the narrow
-// index to skip OFFSET rows, the outer one reads the page's rows.
+// index to skip OFFSET rows, the outer one reads the page's rows. The
+// unfiltered total comes from user_counts; an organisation filter alone
+// counts and pages on user_orgs without touching users (every membership
+// row has its user: deleting a user deletes its memberships).
 func (x userRepo) List(ctx context.Context, tenantID string, f storage.UserFilter) ([]storage.User, int, error) {
 	var from, where, order string
 	args := []any{tenantID}
-	if f.OrgID != "" {
+	switch {
+	case f.OrgID != "" && f.UpdatedAfter.IsZero():
+		from = "user_orgs u"
+		where = "u.tenant_id = ? AND u.org_id = ?"
+		args = append(args, f.OrgID)
+		order = "u.user_id"
+	case f.OrgID != "":
 		from = "user_orgs m JOIN users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id"
 		where = "m.tenant_id = ? AND m.org_id = ?"
 		args = append(args, f.OrgID)
 		order = "m.user_id"
-	} else {
+	default:
 		from = "users u"
 		where = "u.tenant_id = ?"
 		order = "u.id"
@@ -164,14 +188,23 @@ func (x userRepo) List(ctx context.Context, tenantID string, f storage.UserFilte
 		args = append(args, ms(f.UpdatedAfter))
 		order = "u.updated_at, u.id"
 	}
+	countQuery := "SELECT count(*) FROM " + from + " WHERE " + where
+	countArgs := args
+	if f.OrgID == "" && f.UpdatedAfter.IsZero() {
+		countQuery, countArgs = "SELECT coalesce(sum(n), 0) FROM user_counts WHERE tenant_id = ?", []any{tenantID}
+	}
 	var total int
-	if err := x.r.QueryRowContext(ctx, x.d.q("SELECT count(*) FROM "+from+" WHERE "+where), args...).Scan(&total); err != nil {
+	if err := x.r.QueryRowContext(ctx, x.d.q(countQuery), countArgs...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	if total == 0 || f.Offset >= total || f.Limit <= 0 {
 		return []storage.User{}, total, nil
 	}
-	inner := "SELECT u.id FROM " + from + " WHERE " + where + " ORDER BY " + order + " LIMIT ? OFFSET ?"
+	idCol := "u.id"
+	if from == "user_orgs u" {
+		idCol = "u.user_id"
+	}
+	inner := "SELECT " + idCol + " FROM " + from + " WHERE " + where + " ORDER BY " + order + " LIMIT ? OFFSET ?"
 	query := "SELECT " + userCols + " FROM users WHERE tenant_id = ? AND id IN (" + inner + ")"
 	qargs := append([]any{tenantID}, args...)
 	qargs = append(qargs, f.Limit, f.Offset)

@@ -247,12 +247,19 @@ func testUserCRUD(t *testing.T, s storage.Store) {
 	if got.Name != "Li Hua" || !got.Disabled || len(got.Orgs) != 1 || got.Email != "" || !got.UpdatedAt.Equal(later) {
 		t.Fatalf("after update: %+v", got)
 	}
+	_, before, _ := s.Users().List(ctx, "t1", storage.UserFilter{Limit: 10})
 	if err := s.Users().Delete(ctx, "t1", u.ID); err != nil {
 		t.Fatalf("delete: %v", err)
+	}
+	if _, after, _ := s.Users().List(ctx, "t1", storage.UserFilter{Limit: 10}); after != before-1 {
+		t.Fatalf("total %d after deleting one of %d", after, before)
 	}
 	_, err = s.Users().Get(ctx, "t1", u.ID)
 	wantNotFound(t, "get deleted", err)
 	wantNotFound(t, "delete twice", s.Users().Delete(ctx, "t1", u.ID))
+	if _, again, _ := s.Users().List(ctx, "t1", storage.UserFilter{Limit: 10}); again != before-1 {
+		t.Fatalf("a failed delete changed the total to %d", again)
+	}
 	if list, _, _ := s.Users().List(ctx, "t1", storage.UserFilter{OrgID: org.ID, Limit: 10}); len(list) != 0 {
 		t.Fatal("deleted user still listed in its organisation")
 	}
