@@ -34,6 +34,9 @@ func init() {
 		{"tenant list", "print every tenant, one JSON line each", nil, runTenantList},
 		{"user create", "create a user (--user-name, --password, ...); prints its id", userCreateFlags, runUserCreate},
 		{"user list", "print a tenant's users, one JSON line each", userListFlags, runUserList},
+		{"app create", "register an application (--name, --protocol, --redirect-uri, ...); prints it with its client secret", appCreateFlags, runAppCreate},
+		{"app list", "print a tenant's applications, one JSON line each", appListFlags, runAppList},
+		{"app delete", "delete an application (--id); its client and tokens stop working", appDeleteFlags, runAppDelete},
 	}
 }
 
