@@ -17,7 +17,9 @@ func TestSigningKeyRotation(t *testing.T) {
 	}
 	kid := r.json(t)["kid"].(string)
 	_, body := g.get("/api/v1/oauth2/keys", nil)
-	var jwks struct{ Keys []struct{ Kid, Alg, Use string } }
+	var jwks struct {
+		Keys []struct{ Kid, Alg, Use string }
+	}
 	json.Unmarshal(body, &jwks)
 	found := map[string]bool{}
 	for _, k := range jwks.Keys {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apps"
 	"github.com/gatehouse/gatehouse/internal/authn"
@@ -41,23 +42,34 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	ar := p.newAuthRequest(t.ID, cl, f)
+	if ar == nil {
+		p.errorPage(w, r, http.StatusBadRequest, "The redirect_uri is not registered for this application.")
+		return
+	}
+	if code, desc := p.validate(ar, cl, f); code != "" {
+		p.redirectError(w, r, ar, code, desc)
+		return
+	}
+	p.proceed(w, r, cl, ar, false)
+}
+
+// newAuthRequest starts the request of client cl from the parameters, or
+// returns nil when its redirect URI is not registered.
+func (p *Provider) newAuthRequest(tenantID string, cl *client, f url.Values) *authRequest {
 	s := &cl.app.OIDC
 	redirect := f.Get("redirect_uri")
 	if redirect == "" && len(s.RedirectURIs) == 1 {
 		redirect = s.RedirectURIs[0] // OneAccess: redirect_uri is optional
 	}
 	if !matchRedirect(s, redirect) {
-		p.errorPage(w, r, http.StatusBadRequest, "The redirect_uri is not registered for this application.")
-		return
+		return nil
 	}
-	ar := &authRequest{TenantID: t.ID, ClientID: cl.id(), RedirectURI: redirect, ResponseType: f.Get("response_type"),
-		State: f.Get("state"), Nonce: f.Get("nonce"), Prompt: f.Get("prompt"), LoginHint: f.Get("login_hint"),
+	// login_hint only fills in the sign-in form's user name: keep no more
+	// of it than that shows, so it does not weigh on the sealed request.
+	return &authRequest{TenantID: tenantID, ClientID: cl.id(), RedirectURI: redirect, ResponseType: f.Get("response_type"),
+		State: f.Get("state"), Nonce: f.Get("nonce"), Prompt: f.Get("prompt"), LoginHint: clip(f.Get("login_hint"), maxLoginHint),
 		CreatedAt: p.Now().Unix()}
-	if code, desc := p.validate(ar, cl, f); code != "" {
-		p.redirectError(w, r, ar, code, desc)
-		return
-	}
-	p.proceed(w, r, cl, ar, false)
 }
 
 // validate checks everything but the client and redirect URI, filling in
@@ -167,14 +179,7 @@ func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, cl *client, a
 		p.serverError(w, r, err)
 		return
 	}
-	needLogin := sess == nil
-	if sess != nil && ar.prompts("login") && sess.AuthTime.Unix() < ar.CreatedAt {
-		needLogin = true
-	}
-	if sess != nil && ar.MaxAge >= 0 && now.Unix()-sess.AuthTime.Unix() > ar.MaxAge {
-		needLogin = true
-	}
-	if needLogin {
+	if ar.needsSignIn(sess, now, resumed) {
 		if ar.prompts("none") {
 			p.redirectError(w, r, ar, "login_required", "The user is not signed in.")
 			return
@@ -197,6 +202,27 @@ func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, cl *client, a
 		return
 	}
 	p.respond(w, r, cl, ar, sess, u)
+}
+
+// needsSignIn reports whether the user must sign in before sess can
+// answer ar: there is no session, or the request asks for a new sign-in
+// (prompt=login; max_age=0, which OpenID Connect Core section 3.1.2.1
+// makes the same) or for one younger than max_age. A sign-in made after
+// the request arrived, found when it resumes from the sign-in page,
+// always answers it. Times are whole seconds: without these two rules a
+// session begun in the same second as the request passed for a new
+// sign-in, and a second ticking over between sign-in and resume sent the
+// user back to the sign-in page.
+func (ar *authRequest) needsSignIn(sess *storage.Session, now time.Time, resumed bool) bool {
+	switch {
+	case sess == nil:
+		return true
+	case resumed && sess.AuthTime.Unix() >= ar.CreatedAt:
+		return false
+	case ar.prompts("login") || ar.MaxAge == 0:
+		return true
+	}
+	return ar.MaxAge > 0 && now.Unix()-sess.AuthTime.Unix() > ar.MaxAge
 }
 
 // currentUser returns the browser's live session and its enabled user.
@@ -223,11 +249,14 @@ func (p *Provider) currentUser(r *http.Request, tenantID string) (*storage.Sessi
 // toLogin sends the browser to the sign-in page, which comes back to
 // resume with the sealed request.
 func (p *Provider) toLogin(w http.ResponseWriter, r *http.Request, cl *client, ar *authRequest) {
+	http.Redirect(w, r, "/api/v1/login?lr="+authn.SealLoginRequest(p.Sealer, p.loginRequest(cl, ar)), http.StatusFound)
+}
+
+func (p *Provider) loginRequest(cl *client, ar *authRequest) *authn.LoginRequest {
 	ret := "/api/v1/oauth2/authorize/resume?ar=" + sealAuthRequest(p.Sealer, ar)
-	lr := &authn.LoginRequest{TenantID: ar.TenantID, ReturnPath: ret, AppName: cl.app.Name,
-		FormOrigins: []string{origin(ar.RedirectURI)}, LoginHint: truncate(ar.LoginHint, 256),
+	return &authn.LoginRequest{TenantID: ar.TenantID, ReturnPath: ret, AppName: cl.app.Name,
+		FormOrigins: []string{origin(ar.RedirectURI)}, LoginHint: clip(ar.LoginHint, maxLoginHint),
 		ExpiresAt: p.Now().Add(authn.LoginRequestLifetime).Unix()}
-	http.Redirect(w, r, "/api/v1/login?lr="+authn.SealLoginRequest(p.Sealer, lr), http.StatusFound)
 }
 
 // respond issues the code (or the implicit flow's tokens) and redirects

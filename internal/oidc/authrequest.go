@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/internal/secret"
 )
@@ -33,21 +36,37 @@ type authRequest struct {
 
 func (a *authRequest) prompts(v string) bool { return slices.Contains(strings.Fields(a.Prompt), v) }
 
-// implicit reports whether the response goes in the fragment.
-func (a *authRequest) implicit() bool { return a.ResponseType != "code" }
+// implicit reports whether the response, or the error, goes in the
+// fragment: the default response mode of every response type that returns
+// a token from this endpoint (OAuth 2.0 Multiple Response Type Encoding
+// Practices, sections 2.1, 4 and 5). code, none and unknown types use the
+// query.
+func (a *authRequest) implicit() bool {
+	for _, t := range strings.Fields(a.ResponseType) {
+		if t == "token" || t == "id_token" {
+			return true
+		}
+	}
+	return false
+}
 
 // authorize parameter limits: generous for real clients, small enough that
 // a request cannot be used to bloat sealed values or logs.
 const (
-	maxParam = 2048
-	maxState = 4096
+	maxParam     = 2048
+	maxState     = 4096
+	maxLoginHint = 256
 )
 
 var singleParams = []string{"response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "prompt",
 	"max_age", "login_hint", "code_challenge", "code_challenge_method", "response_mode"}
 
-// paramProblem checks repetition and size of the parameters (RFC 6749
-// section 3.1: parameters must not be included more than once).
+// paramProblem checks repetition, size and characters of the parameters
+// (RFC 6749 section 3.1: parameters must not be included more than once).
+// Control characters and invalid UTF-8 are refused: state and nonce come
+// back to the client and must come back unchanged, which JSON (the
+// sealed request) cannot promise for invalid UTF-8; no parameter has a
+// use for them (RFC 6749 Appendix A: state is printable ASCII).
 func paramProblem(form url.Values) string {
 	for _, k := range singleParams {
 		if len(form[k]) > 1 {
@@ -57,11 +76,26 @@ func paramProblem(form url.Values) string {
 		if k == "state" {
 			limit = maxState
 		}
-		if len(form.Get(k)) > limit {
+		v := form.Get(k)
+		if len(v) > limit {
 			return "The " + k + " parameter is too long."
+		}
+		if !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			return "The " + k + " parameter holds characters that are not allowed."
 		}
 	}
 	return ""
+}
+
+// clip shortens s to at most n bytes without splitting a character.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 const authRequestContext = "oidc-authorize"
@@ -69,9 +103,15 @@ const authRequestContext = "oidc-authorize"
 // authRequestLifetime bounds sign-in plus consent.
 const authRequestLifetime = 30 * time.Minute
 
+// sealAuthRequest seals a for a URL or a form. HTML escaping is off: it
+// would make each <, > or & of a state six bytes, and the sealed request
+// travels inside the sign-in page's sealed request, in a URL.
 func sealAuthRequest(s *secret.Sealer, a *authRequest) string {
-	js, _ := json.Marshal(a)
-	return b64.EncodeToString(s.Seal(js, authRequestContext))
+	var js bytes.Buffer
+	enc := json.NewEncoder(&js)
+	enc.SetEscapeHTML(false)
+	enc.Encode(a)
+	return b64.EncodeToString(s.Seal(js.Bytes(), authRequestContext))
 }
 
 var errBadAuthRequest = errors.New("oidc: invalid or expired authorization request")

@@ -1,15 +1,12 @@
 package oidc
 
-import (
-	"encoding/json"
-	"net/http"
-)
+import "net/http"
 
 // oauthError is an RFC 6749 section 5.2 error.
 type oauthError struct {
 	status int
-	Code   string `json:"error"`
-	Desc   string `json:"error_description,omitempty"`
+	Code   string
+	Desc   string
 }
 
 func (e *oauthError) Error() string { return e.Code + ": " + e.Desc }
@@ -35,5 +32,7 @@ func writeOAuthError(w http.ResponseWriter, e *oauthError) {
 		h.Set("WWW-Authenticate", `Basic realm="gatehouse"`)
 	}
 	w.WriteHeader(e.status)
-	json.NewEncoder(w).Encode(e)
+	// Byte for byte OneAccess's body: no trailing newline (json.Encoder
+	// would add one).
+	w.Write(newJSON(128).str("error", e.Code).strOpt("error_description", e.Desc).done())
 }
