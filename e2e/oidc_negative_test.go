@@ -374,7 +374,10 @@ func (e *oidcEnv) testTokenResponse(t *testing.T) {
 	wantExact(t, "unknown code", e.exchange(t, a, "bm90LWEtY29kZQ", nil), 400, errInvalidCode)
 	wantExact(t, "overlong code", e.exchange(t, a, strings.Repeat("x", 300), nil), 400, errInvalidCode)
 	other := e.app(t, "Shape other", nil)
-	wantExact(t, "another client's code", e.exchange(t, other, e.code(t, br, a, nil), nil), 400, errInvalidCode)
+	stolen := e.code(t, br, a, nil)
+	wantExact(t, "another client's code", e.exchange(t, other, stolen, nil), 400, errInvalidCode)
+	// The other client's attempt did not spend it: its own client still can.
+	tokens(t, "exchange after another client tried the code", e.exchange(t, a, stolen, nil))
 	wantExact(t, "missing code", e.exchange(t, a, "", nil), 400, `{"error":"invalid_request","error_description":"Missing code"}`)
 
 	// With a refresh lifetime, the response has a refresh token; bad ones
@@ -392,6 +395,7 @@ func (e *oidcEnv) testTokenResponse(t *testing.T) {
 	wantExact(t, "spent refresh token", e.refresh(ra, str(rt, "refresh_token")), 400, errInvalidRefresh)
 	wantExact(t, "another client's refresh token", e.refresh(e.app(t, "Shape refresh 2", map[string]any{"refresh_token_lifetime": 3600}),
 		str(next, "refresh_token")), 400, errInvalidRefresh)
+	tokens(t, "refresh after another client tried the token", e.refresh(ra, str(next, "refresh_token")))
 
 	// Client authentication.
 	bad := a

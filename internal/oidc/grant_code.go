@@ -27,15 +27,13 @@ func (p *Provider) grantCode(r *http.Request, cl *client) (*issued, error) {
 	}
 	t := tenant.FromContext(r.Context())
 	now := p.Now()
-	c, err := p.Store.Codes().Consume(r.Context(), t.ID, secret.Hash(code), now)
+	// Another client's code is unknown here and is left untouched.
+	c, err := p.Store.Codes().Consume(r.Context(), t.ID, secret.Hash(code), cl.id(), now)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, errInvalidCode
 	}
 	if err != nil {
 		return nil, err
-	}
-	if c.ClientID != cl.id() {
-		return nil, errInvalidCode // not this client's: leave the code alone
 	}
 	if !c.UsedAt.IsZero() {
 		if err := p.revokeGrant(r.Context(), t.ID, c.GrantID, now); err != nil {

@@ -27,15 +27,12 @@ func (p *Provider) grantRefresh(r *http.Request, cl *client) (*issued, error) {
 	}
 	t := tenant.FromContext(r.Context())
 	now := p.Now()
-	old, err := p.Store.RefreshTokens().Consume(r.Context(), t.ID, secret.Hash(rt), now)
+	old, err := p.Store.RefreshTokens().Consume(r.Context(), t.ID, secret.Hash(rt), cl.id(), now)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, errInvalidRefresh
 	}
 	if err != nil {
 		return nil, err
-	}
-	if old.ClientID != cl.id() {
-		return nil, errInvalidRefresh
 	}
 	if !old.UsedAt.IsZero() {
 		if err := p.revokeGrant(r.Context(), t.ID, old.GrantID, now); err != nil {

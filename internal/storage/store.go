@@ -76,6 +76,21 @@ type OrgRepo interface {
 	// FirstRoot is the root organisation created first, the home of users
 	// created without an organisation.
 	FirstRoot(ctx context.Context, tenantID string) (*Organization, error)
+	// Update reads, applies fn and writes in one transaction.
+	Update(ctx context.Context, tenantID, id string, fn func(o *Organization) error) (*Organization, error)
+	// Tree lists organisations breadth-first (by depth, then sequence,
+	// then code): the tree under rootID (itself included), or every root's
+	// when rootID is "". maxDepth > 0 limits the levels (1: the start
+	// level only). It returns one page and the total.
+	Tree(ctx context.Context, tenantID, rootID string, maxDepth, offset, limit int) ([]Organization, int, error)
+	// Subtree returns the ids of id and all its descendants.
+	Subtree(ctx context.Context, tenantID, id string) ([]string, error)
+	// HasChildren and HasMembers tell whether an organisation is empty.
+	HasChildren(ctx context.Context, tenantID, id string) (bool, error)
+	HasMembers(ctx context.Context, tenantID string, ids []string) (bool, error)
+	// Delete removes organisations and every membership in them; users
+	// whose home organisation goes have none afterwards.
+	Delete(ctx context.Context, tenantID string, ids []string) error
 }
 
 // APIClientRepo stores management-API clients.
@@ -151,10 +166,11 @@ type SessionRepo interface {
 // CodeRepo stores authorization codes.
 type CodeRepo interface {
 	Create(ctx context.Context, c *AuthCode) error
-	// Consume marks the code used and returns it as it was: UsedAt is zero
-	// for the first exchange and set for a replay. ErrNotFound for a code
-	// that never existed (or was cleaned up).
-	Consume(ctx context.Context, tenantID string, hash []byte, now time.Time) (*AuthCode, error)
+	// Consume marks the client's code used and returns it as it was:
+	// UsedAt is zero for the first exchange and set for a replay.
+	// ErrNotFound for a code that never existed, was cleaned up, or is
+	// another client's (which stays untouched).
+	Consume(ctx context.Context, tenantID string, hash []byte, clientID string, now time.Time) (*AuthCode, error)
 	// DeleteExpired removes codes that expired before t, in every tenant.
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
 }
@@ -164,9 +180,9 @@ type RefreshRepo interface {
 	Create(ctx context.Context, t *RefreshToken) error
 	// Get returns a token without spending it (introspection, revocation).
 	Get(ctx context.Context, tenantID string, hash []byte) (*RefreshToken, error)
-	// Consume marks the token used and returns it as it was (UsedAt set
-	// on reuse), like CodeRepo.Consume.
-	Consume(ctx context.Context, tenantID string, hash []byte, now time.Time) (*RefreshToken, error)
+	// Consume marks the client's token used and returns it as it was
+	// (UsedAt set on reuse), like CodeRepo.Consume.
+	Consume(ctx context.Context, tenantID string, hash []byte, clientID string, now time.Time) (*RefreshToken, error)
 	// DeleteGrant removes a whole family.
 	DeleteGrant(ctx context.Context, tenantID, grantID string) error
 	DeleteForUser(ctx context.Context, tenantID, userID string) error

@@ -81,9 +81,9 @@ func scanCode(s scanner, tenantID string) (*storage.AuthCode, error) {
 
 // Consume marks the code used in one statement (UPDATE … RETURNING), so two
 // concurrent exchanges cannot both see it unused.
-func (x codeRepo) Consume(ctx context.Context, tenantID string, hash []byte, now time.Time) (*storage.AuthCode, error) {
-	row := x.w.QueryRowContext(ctx, x.d.q("UPDATE oauth_codes SET used_at = ? WHERE code_hash = ? AND tenant_id = ? AND used_at = 0 RETURNING "+codeCols),
-		ms(now), hash, tenantID)
+func (x codeRepo) Consume(ctx context.Context, tenantID string, hash []byte, clientID string, now time.Time) (*storage.AuthCode, error) {
+	row := x.w.QueryRowContext(ctx, x.d.q("UPDATE oauth_codes SET used_at = ? WHERE code_hash = ? AND tenant_id = ? AND client_id = ? AND used_at = 0 RETURNING "+codeCols),
+		ms(now), hash, tenantID, clientID)
 	c, err := scanCode(row, tenantID)
 	if err == nil {
 		c.UsedAt = time.Time{} // as it was: unused
@@ -92,7 +92,7 @@ func (x codeRepo) Consume(ctx context.Context, tenantID string, hash []byte, now
 	if err != storage.ErrNotFound {
 		return nil, err
 	}
-	return scanCode(x.w.QueryRowContext(ctx, x.d.q("SELECT "+codeCols+" FROM oauth_codes WHERE code_hash = ? AND tenant_id = ?"), hash, tenantID), tenantID)
+	return scanCode(x.w.QueryRowContext(ctx, x.d.q("SELECT "+codeCols+" FROM oauth_codes WHERE code_hash = ? AND tenant_id = ? AND client_id = ?"), hash, tenantID, clientID), tenantID)
 }
 
 func (x codeRepo) DeleteExpired(ctx context.Context, t time.Time) (int64, error) {
@@ -126,9 +126,9 @@ func scanRefresh(s scanner, tenantID string) (*storage.RefreshToken, error) {
 	return &t, nil
 }
 
-func (x refreshRepo) Consume(ctx context.Context, tenantID string, hash []byte, now time.Time) (*storage.RefreshToken, error) {
-	row := x.w.QueryRowContext(ctx, x.d.q("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND tenant_id = ? AND used_at = 0 RETURNING "+refreshCols),
-		ms(now), hash, tenantID)
+func (x refreshRepo) Consume(ctx context.Context, tenantID string, hash []byte, clientID string, now time.Time) (*storage.RefreshToken, error) {
+	row := x.w.QueryRowContext(ctx, x.d.q("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND tenant_id = ? AND client_id = ? AND used_at = 0 RETURNING "+refreshCols),
+		ms(now), hash, tenantID, clientID)
 	t, err := scanRefresh(row, tenantID)
 	if err == nil {
 		t.UsedAt = time.Time{}
@@ -137,7 +137,7 @@ func (x refreshRepo) Consume(ctx context.Context, tenantID string, hash []byte, 
 	if err != storage.ErrNotFound {
 		return nil, err
 	}
-	return scanRefresh(x.w.QueryRowContext(ctx, x.d.q("SELECT "+refreshCols+" FROM refresh_tokens WHERE token_hash = ? AND tenant_id = ?"), hash, tenantID), tenantID)
+	return scanRefresh(x.w.QueryRowContext(ctx, x.d.q("SELECT "+refreshCols+" FROM refresh_tokens WHERE token_hash = ? AND tenant_id = ? AND client_id = ?"), hash, tenantID, clientID), tenantID)
 }
 
 func (x refreshRepo) Get(ctx context.Context, tenantID string, hash []byte) (*storage.RefreshToken, error) {

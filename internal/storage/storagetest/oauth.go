@@ -66,7 +66,7 @@ func testCodes(t *testing.T, s storage.Store) {
 	if err := s.Codes().Create(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.Codes().Consume(ctx, "t2", c.Hash, now)
+	_, err := s.Codes().Consume(ctx, "t2", c.Hash, "c", now)
 	wantNotFound(t, "consume from another tenant", err)
 	// Many concurrent exchanges: exactly one sees the code unused.
 	const n = 10
@@ -77,7 +77,7 @@ func testCodes(t *testing.T, s storage.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], errs[i] = s.Codes().Consume(ctx, "t1", c.Hash, now.Add(time.Second))
+			results[i], errs[i] = s.Codes().Consume(ctx, "t1", c.Hash, "c", now.Add(time.Second))
 		}()
 	}
 	wg.Wait()
@@ -98,15 +98,24 @@ func testCodes(t *testing.T, s storage.Store) {
 	if first != 1 {
 		t.Fatalf("%d exchanges saw the code unused, want exactly 1", first)
 	}
-	_, err = s.Codes().Consume(ctx, "t1", []byte("nope"), now)
+	_, err = s.Codes().Consume(ctx, "t1", []byte("nope"), "c", now)
 	wantNotFound(t, "unknown code", err)
+	// Another client's code is unknown to it, and stays untouched.
+	fresh := *c
+	fresh.Hash = []byte("fresh")
+	s.Codes().Create(ctx, &fresh)
+	_, err = s.Codes().Consume(ctx, "t1", fresh.Hash, "other-client", now)
+	wantNotFound(t, "another client's code", err)
+	if got, err := s.Codes().Consume(ctx, "t1", fresh.Hash, "c", now); err != nil || !got.UsedAt.IsZero() {
+		t.Fatalf("the code was spent by another client's attempt: %+v %v", got, err)
+	}
 	old := *c
 	old.Hash, old.ExpiresAt = []byte("old"), now.Add(-time.Minute)
 	s.Codes().Create(ctx, &old)
 	if n, err := s.Codes().DeleteExpired(ctx, now); err != nil || n != 1 {
 		t.Fatalf("delete expired = %d, %v", n, err)
 	}
-	if _, err := s.Codes().Consume(ctx, "t1", c.Hash, now); err != nil {
+	if _, err := s.Codes().Consume(ctx, "t1", c.Hash, "c", now); err != nil {
 		t.Fatalf("live code removed by cleanup: %v", err)
 	}
 }
@@ -120,18 +129,20 @@ func testRefreshTokens(t *testing.T, s storage.Store) {
 		t.Fatal(err)
 	}
 	wantConflict(t, "same token", s.RefreshTokens().Create(ctx, rt), "refresh_token")
-	_, err := s.RefreshTokens().Consume(ctx, "t2", rt.Hash, now)
+	_, err := s.RefreshTokens().Consume(ctx, "t2", rt.Hash, "c", now)
 	wantNotFound(t, "consume from another tenant", err)
 	if got, err := s.RefreshTokens().Get(ctx, "t1", rt.Hash); err != nil || !got.UsedAt.IsZero() || got.GrantID != "g" {
 		t.Fatalf("get = %+v, %v", got, err)
 	}
 	_, err = s.RefreshTokens().Get(ctx, "t2", rt.Hash)
 	wantNotFound(t, "get from another tenant", err)
-	got, err := s.RefreshTokens().Consume(ctx, "t1", rt.Hash, now)
+	_, err = s.RefreshTokens().Consume(ctx, "t1", rt.Hash, "other-client", now)
+	wantNotFound(t, "another client's refresh token", err)
+	got, err := s.RefreshTokens().Consume(ctx, "t1", rt.Hash, "c", now)
 	if err != nil || !got.UsedAt.IsZero() || fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", *rt) {
 		t.Fatalf("first use = %+v, %v", got, err)
 	}
-	got, err = s.RefreshTokens().Consume(ctx, "t1", rt.Hash, now.Add(time.Second))
+	got, err = s.RefreshTokens().Consume(ctx, "t1", rt.Hash, "c", now.Add(time.Second))
 	if err != nil || !got.UsedAt.Equal(now) {
 		t.Fatalf("reuse = %+v, %v; want UsedAt of the first use", got, err)
 	}
@@ -145,16 +156,16 @@ func testRefreshTokens(t *testing.T, s storage.Store) {
 		}
 	}
 	s.RefreshTokens().DeleteGrant(ctx, "t1", "g")
-	_, err = s.RefreshTokens().Consume(ctx, "t1", next.Hash, now)
+	_, err = s.RefreshTokens().Consume(ctx, "t1", next.Hash, "c", now)
 	wantNotFound(t, "token of a deleted family", err)
-	if _, err := s.RefreshTokens().Consume(ctx, "t1", other.Hash, now); err != nil {
+	if _, err := s.RefreshTokens().Consume(ctx, "t1", other.Hash, "c", now); err != nil {
 		t.Fatalf("other family deleted too: %v", err)
 	}
 	third := *rt
 	third.Hash, third.GrantID = []byte("r4"), "g3"
 	s.RefreshTokens().Create(ctx, &third)
 	s.RefreshTokens().DeleteForClient(ctx, "t1", "c")
-	_, err = s.RefreshTokens().Consume(ctx, "t1", third.Hash, now)
+	_, err = s.RefreshTokens().Consume(ctx, "t1", third.Hash, "c", now)
 	wantNotFound(t, "token of a deleted client", err)
 }
 
@@ -208,6 +219,6 @@ func testUserDeleteOAuth(t *testing.T, s storage.Store) {
 	wantNotFound(t, "session of deleted user", err)
 	_, err = s.Consents().Get(ctx, "t1", u.ID, "c")
 	wantNotFound(t, "consent of deleted user", err)
-	_, err = s.RefreshTokens().Consume(ctx, "t1", rt.Hash, now)
+	_, err = s.RefreshTokens().Consume(ctx, "t1", rt.Hash, "c", now)
 	wantNotFound(t, "refresh token of deleted user", err)
 }
