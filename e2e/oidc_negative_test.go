@@ -395,7 +395,12 @@ func (e *oidcEnv) testTokenResponse(t *testing.T) {
 	wantExact(t, "spent refresh token", e.refresh(ra, str(rt, "refresh_token")), 400, errInvalidRefresh)
 	wantExact(t, "another client's refresh token", e.refresh(e.app(t, "Shape refresh 2", map[string]any{"refresh_token_lifetime": 3600}),
 		str(next, "refresh_token")), 400, errInvalidRefresh)
-	tokens(t, "refresh after another client tried the token", e.refresh(ra, str(next, "refresh_token")))
+	// (That family is revoked by the reuse above; a fresh one shows the
+	// other client's attempt spends nothing.)
+	fresh := tokens(t, "exchange", e.exchange(t, ra, e.code(t, br, ra, nil), nil))
+	wantExact(t, "another client's fresh refresh token", e.refresh(e.app(t, "Shape refresh 3", map[string]any{"refresh_token_lifetime": 3600}),
+		str(fresh, "refresh_token")), 400, errInvalidRefresh)
+	tokens(t, "refresh after another client tried the token", e.refresh(ra, str(fresh, "refresh_token")))
 
 	// Client authentication.
 	bad := a
