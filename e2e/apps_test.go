@@ -397,7 +397,7 @@ func testAppPublicClient(t *testing.T, g *gh, auth map[string]string) {
 	})
 	one := appsPath + "/" + spa["application_id"].(string)
 	wantError(t, "new secret of a public client", g.call("POST", one+"/secret", nil, auth), 400,
-		`{"error_code":"APP.0022","error_msg":"A public client (token_endpoint_auth_method none) has no secret."}`)
+		`{"error_code":"APP.0022","error_msg":"This client has no secret: it is public (token_endpoint_auth_method none) or signs its requests with its keys (private_key_jwt)."}`)
 	wantError(t, "public client at the token endpoint", appToken(g, spa["client_id"].(string), "", nil), 401, errBadClient)
 	r = g.call("PUT", one, map[string]any{"oidc": map[string]any{"require_pkce": false}}, auth)
 	if r.status != 200 || r.json(t)["oidc"].(map[string]any)["require_pkce"] != true {

@@ -159,7 +159,7 @@ func (s *Applications) Register(ctx context.Context, tenantID string, a audit.Ac
 	// NULL) that no presented secret's hash can equal.
 	cl := &storage.APIClient{TenantID: tenantID, ClientID: app.ClientID, Name: app.Name, SecretHash: []byte{},
 		Permissions: app.APIPermissions, ApplicationID: app.ID, CreatedAt: now}
-	if !(isOAuth(app.Protocol) && settings.Public()) {
+	if !(isOAuth(app.Protocol) && settings.Secretless()) {
 		sec = idgen.Secret()
 		cl.SecretHash = secret.Hash(sec)
 	}
@@ -245,7 +245,7 @@ func (s *Applications) Update(ctx context.Context, tenantID string, a audit.Acto
 			if err := apply(app, &cur.OIDC, w, false); err != nil {
 				return err
 			}
-			public = isOAuth(app.Protocol) && cur.OIDC.Public()
+			public = isOAuth(app.Protocol) && cur.OIDC.Secretless()
 			app.UpdatedAt = s.Now()
 			return nil
 		})
@@ -254,7 +254,7 @@ func (s *Applications) Update(ctx context.Context, tenantID string, a audit.Acto
 		}
 		_, err = tx.APIClients().Update(ctx, tenantID, out.ClientID, func(c *storage.APIClient) error {
 			c.Name, c.Permissions = out.Name, out.APIPermissions
-			if public { // a public client has no secret (see Register)
+			if public { // a public or private_key_jwt client has no secret (see Register)
 				c.SecretHash, c.PrevSecretHash = nil, nil
 			}
 			if c.SecretHash == nil { // no secret: empty, as the column is NOT NULL
@@ -331,8 +331,8 @@ func (s *Applications) NewSecret(ctx context.Context, tenantID string, a audit.A
 			return notFoundApp(err)
 		}
 		clientID = app.ClientID
-		if cur, err := decode(app); err == nil && isOAuth(app.Protocol) && cur.OIDC.Public() {
-			return appInvalid("APP.0022", "application_id", "A public client (token_endpoint_auth_method none) has no secret.")
+		if cur, err := decode(app); err == nil && isOAuth(app.Protocol) && cur.OIDC.Secretless() {
+			return appInvalid("APP.0022", "application_id", "This client has no secret: it is public (token_endpoint_auth_method none) or signs its requests with its keys (private_key_jwt).")
 		}
 		_, err = tx.APIClients().Update(ctx, tenantID, app.ClientID, func(c *storage.APIClient) error {
 			c.PrevSecretHash, c.PrevValidUntil, c.SecretHash = c.SecretHash, until, secret.Hash(sec)

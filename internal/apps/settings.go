@@ -77,8 +77,15 @@ func DefaultOIDCSettings(protocol string) OIDCSettings {
 	return s
 }
 
-// Public reports whether the client has no secret (a browser or native app).
+// Public reports whether the client cannot authenticate (a browser or
+// native app).
 func (s *OIDCSettings) Public() bool { return s.TokenEndpointAuthMethod == AuthNone }
+
+// Secretless reports whether the client has no secret: a public client,
+// or one that authenticates with its registered keys (private_key_jwt).
+func (s *OIDCSettings) Secretless() bool {
+	return s.Public() || s.TokenEndpointAuthMethod == AuthPrivateKeyJWT
+}
 
 // Allows reports whether the application may use a grant type.
 func (s *OIDCSettings) Allows(grant string) bool { return slices.Contains(s.GrantTypes, grant) }

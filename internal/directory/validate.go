@@ -130,31 +130,36 @@ var extensionKeyRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,63}$`)
 // sent with null are removed, others set. Values must be strings, numbers
 // or booleans (custom attribute definitions refine this with their type).
 func mergeExtension(stored json.RawMessage, sent map[string]json.RawMessage) (json.RawMessage, *failure.Failure) {
+	return mergeExtensionCode("USER.0019", stored, sent)
+}
+
+// mergeExtensionCode is mergeExtension with the failure code of the entity.
+func mergeExtensionCode(code string, stored json.RawMessage, sent map[string]json.RawMessage) (json.RawMessage, *failure.Failure) {
 	cur := map[string]json.RawMessage{}
 	if len(stored) > 0 {
 		json.Unmarshal(stored, &cur)
 	}
 	for k, v := range sent {
 		if !extensionKeyRE.MatchString(k) {
-			return nil, invalid("USER.0019", "extension", "The extension key %q must be 1-64 characters: letters, digits, _ . -, starting with a letter or _.", truncate(k, 70))
+			return nil, invalid(code, "extension", "The extension key %q must be 1-64 characters: letters, digits, _ . -, starting with a letter or _.", truncate(k, 70))
 		}
 		switch t := strings.TrimSpace(string(v)); {
 		case t == "null":
 			delete(cur, k)
 			continue
 		case strings.HasPrefix(t, "{") || strings.HasPrefix(t, "["):
-			return nil, invalid("USER.0019", "extension", "The extension value of %q must be a string, number or boolean.", k)
+			return nil, invalid(code, "extension", "The extension value of %q must be a string, number or boolean.", k)
 		case strings.HasPrefix(t, `"`):
 			var s string
 			json.Unmarshal(v, &s)
-			if f := checkText("USER.0019", "extension", s, 1024); f != nil {
-				return nil, invalid("USER.0019", "extension", "The extension value of %q must be at most 1024 characters, without control characters.", k)
+			if f := checkText(code, "extension", s, 1024); f != nil {
+				return nil, invalid(code, "extension", "The extension value of %q must be at most 1024 characters, without control characters.", k)
 			}
 		}
 		cur[k] = v
 	}
 	if len(cur) > 64 {
-		return nil, invalid("USER.0019", "extension", "The extension may hold at most 64 attributes.")
+		return nil, invalid(code, "extension", "The extension may hold at most 64 attributes.")
 	}
 	out, _ := json.Marshal(cur) // sorted keys, compact
 	return out, nil

@@ -35,9 +35,10 @@ type Provider struct {
 	// exchange.
 	CodeLifetime time.Duration
 
-	clients  *clientCache
-	opaque   *opaqueCodec
-	metadata metadataCache
+	clients    *clientCache
+	opaque     *opaqueCodec
+	metadata   metadataCache
+	clientJWKS jwksCache
 }
 
 // Init prepares the provider's caches and token codec.

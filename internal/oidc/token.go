@@ -65,7 +65,7 @@ func (p *Provider) authenticateClient(r *http.Request) (*client, *oauthError) {
 		}
 	}
 	if r.Form.Get("client_assertion_type") != "" || r.Form.Get("client_assertion") != "" {
-		return nil, &oauthError{http.StatusUnauthorized, "invalid_client", "private_key_jwt is not yet supported."}
+		return p.clientByAssertion(r)
 	}
 	t := tenant.FromContext(r.Context())
 	now := p.Now()
@@ -77,6 +77,9 @@ func (p *Provider) authenticateClient(r *http.Request) (*client, *oauthError) {
 		if err != nil {
 			p.Log.ErrorContext(r.Context(), "client lookup", "err", err)
 			return nil, &oauthError{http.StatusInternalServerError, "server_error", "Internal error."}
+		}
+		if cl.app.OIDC.TokenEndpointAuthMethod == apps.AuthPrivateKeyJWT {
+			return nil, errBadClient // registered keys, not a secret, authenticate it
 		}
 		if cl.app.OIDC.Public() {
 			if c.Secret != "" {

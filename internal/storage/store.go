@@ -200,6 +200,9 @@ type ConsentRepo interface {
 type RevocationRepo interface {
 	// Revoke records id as revoked until expiresAt; revoking twice is fine.
 	Revoke(ctx context.Context, tenantID, id string, expiresAt time.Time) error
+	// Claim records id until expiresAt and reports whether this call was
+	// the first to do so (single-use values such as assertion jtis).
+	Claim(ctx context.Context, tenantID, id string, expiresAt time.Time) (bool, error)
 	// AnyRevoked reports whether any of ids is revoked.
 	AnyRevoked(ctx context.Context, tenantID string, ids ...string) (bool, error)
 }

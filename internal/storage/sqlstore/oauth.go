@@ -188,6 +188,16 @@ func (x revocationRepo) Revoke(ctx context.Context, tenantID, id string, expires
 	return err
 }
 
+func (x revocationRepo) Claim(ctx context.Context, tenantID, id string, expiresAt time.Time) (bool, error) {
+	res, err := x.w.ExecContext(ctx, x.d.q(`INSERT INTO revocations (tenant_id, id, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (tenant_id, id) DO NOTHING`), tenantID, id, ms(expiresAt))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 func (x revocationRepo) AnyRevoked(ctx context.Context, tenantID string, ids ...string) (bool, error) {
 	if len(ids) == 0 {
 		return false, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/storage"
 )
@@ -54,4 +56,144 @@ func scanOrg(s scanner) (*storage.Organization, error) {
 	o.Extension = json.RawMessage(ext)
 	o.CreatedAt, o.UpdatedAt = fromMS(created), fromMS(updated)
 	return &o, nil
+}
+
+func (x orgRepo) Update(ctx context.Context, tenantID, id string, fn func(o *storage.Organization) error) (*storage.Organization, error) {
+	var out *storage.Organization
+	err := x.inTx(ctx, func(x repos) error {
+		row := x.w.QueryRowContext(ctx, x.d.q("SELECT "+orgCols+" FROM organizations WHERE tenant_id = ? AND id = ?"+x.d.forUpd), tenantID, id)
+		o, err := scanOrg(row)
+		if err != nil {
+			return notFound(err)
+		}
+		o.TenantID = tenantID
+		if err := fn(o); err != nil {
+			return err
+		}
+		_, err = x.w.ExecContext(ctx, x.d.q(`UPDATE organizations SET code = ?, name = ?, parent_id = ?, category = ?, sequence = ?,
+			extension = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
+			o.Code, o.Name, nullable(o.ParentID), o.Category, o.Sequence, jsonText(o.Extension), ms(o.UpdatedAt), tenantID, id)
+		if err != nil {
+			return mapErr(err)
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
+// treeCTE walks down from the roots (or one organisation), numbering
+// levels from 1, at most maxDepth levels when maxDepth > 0.
+const treeCTE = `WITH RECURSIVE t(id, depth) AS (
+		SELECT id, 1 FROM organizations WHERE tenant_id = ? AND %s
+		UNION ALL
+		SELECT o.id, t.depth + 1 FROM organizations o JOIN t ON o.tenant_id = ? AND o.parent_id = t.id
+		WHERE ? = 0 OR t.depth < ?)`
+
+func (x orgRepo) treeArgs(tenantID, rootID string, maxDepth int) (string, []any) {
+	start, args := "parent_id IS NULL", []any{tenantID}
+	if rootID != "" {
+		start = "id = ?"
+		args = append(args, rootID)
+	}
+	args = append(args, tenantID, maxDepth, maxDepth)
+	return fmt.Sprintf(treeCTE, start), args
+}
+
+func (x orgRepo) Tree(ctx context.Context, tenantID, rootID string, maxDepth, offset, limit int) ([]storage.Organization, int, error) {
+	cte, args := x.treeArgs(tenantID, rootID, maxDepth)
+	var total int
+	if err := x.r.QueryRowContext(ctx, x.d.q(cte+" SELECT count(*) FROM t"), args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	out := []storage.Organization{}
+	if total == 0 || offset >= total {
+		return out, total, nil
+	}
+	cols := "o." + strings.ReplaceAll(orgCols, ", ", ", o.")
+	rows, err := x.r.QueryContext(ctx, x.d.q(cte+" SELECT "+cols+" FROM t JOIN organizations o ON o.tenant_id = ? AND o.id = t.id"+
+		" ORDER BY t.depth, o.sequence, o.code LIMIT ? OFFSET ?"), append(args, tenantID, limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		o.TenantID = tenantID
+		out = append(out, *o)
+	}
+	return out, total, rows.Err()
+}
+
+func (x orgRepo) Subtree(ctx context.Context, tenantID, id string) ([]string, error) {
+	cte, args := x.treeArgs(tenantID, id, 0)
+	rows, err := x.r.QueryContext(ctx, x.d.q(cte+" SELECT id FROM t ORDER BY depth DESC"), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		ids = append(ids, s)
+	}
+	return ids, rows.Err()
+}
+
+func (x orgRepo) HasChildren(ctx context.Context, tenantID, id string) (bool, error) {
+	var n int
+	err := x.r.QueryRowContext(ctx, x.d.q("SELECT count(*) FROM (SELECT 1 FROM organizations WHERE tenant_id = ? AND parent_id = ? LIMIT 1) s"), tenantID, id).Scan(&n)
+	return n > 0, err
+}
+
+func (x orgRepo) HasMembers(ctx context.Context, tenantID string, ids []string) (bool, error) {
+	if len(ids) == 0 {
+		return false, nil
+	}
+	in, args := inList(tenantID, ids)
+	var n int
+	err := x.r.QueryRowContext(ctx, x.d.q("SELECT count(*) FROM (SELECT 1 FROM user_orgs WHERE tenant_id = ? AND org_id IN "+in+" LIMIT 1) s"), args...).Scan(&n)
+	return n > 0, err
+}
+
+func (x orgRepo) Delete(ctx context.Context, tenantID string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return x.inTx(ctx, func(x repos) error {
+		in, args := inList(tenantID, ids)
+		for _, stmt := range []string{
+			"DELETE FROM user_orgs WHERE tenant_id = ? AND org_id IN " + in,
+			"UPDATE users SET home_org_id = NULL WHERE tenant_id = ? AND home_org_id IN " + in,
+			"UPDATE organizations SET parent_id = NULL WHERE tenant_id = ? AND id IN " + in,
+		} {
+			if _, err := x.w.ExecContext(ctx, x.d.q(stmt), args...); err != nil {
+				return err
+			}
+		}
+		res, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM organizations WHERE tenant_id = ? AND id IN "+in), args...)
+		if err != nil {
+			return mapErr(err) // a child outside ids still points here: the foreign key refuses
+		}
+		if n, _ := res.RowsAffected(); n != int64(len(ids)) {
+			return storage.ErrNotFound
+		}
+		return nil
+	})
+}
+
+// inList is "(?, ?, …)" for ids, with the tenant id first in args.
+func inList(tenantID string, ids []string) (string, []any) {
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, tenantID)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return "(?" + strings.Repeat(", ?", len(ids)-1) + ")", args
 }

@@ -202,6 +202,15 @@ func testConsentsRevocations(t *testing.T, s storage.Store) {
 	if ok, _ := s.Revocations().AnyRevoked(ctx, "t2", "g1"); ok {
 		t.Fatal("revocation crossed tenants")
 	}
+	if first, err := s.Revocations().Claim(ctx, "t1", "jti-1", now.Add(time.Hour)); err != nil || !first {
+		t.Fatalf("first claim = %v, %v", first, err)
+	}
+	if first, _ := s.Revocations().Claim(ctx, "t1", "jti-1", now.Add(time.Hour)); first {
+		t.Fatal("a claimed id was claimed again")
+	}
+	if first, _ := s.Revocations().Claim(ctx, "t2", "jti-1", now.Add(time.Hour)); !first {
+		t.Fatal("a claim crossed tenants")
+	}
 }
 
 func testUserDeleteOAuth(t *testing.T, s storage.Store) {

@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"Settings", testSettings},
 		{"InTxRollsBack", testInTxRollback},
 		{"Applications", testApplications},
+		{"OrgTree", testOrgTree},
 		{"Sessions", testSessions},
 		{"CodesAreSingleUse", testCodes},
 		{"RefreshTokens", testRefreshTokens},

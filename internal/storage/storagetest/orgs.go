@@ -1,0 +1,136 @@
+package storagetest
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/idgen"
+	"github.com/gatehouse/gatehouse/internal/storage"
+)
+
+// testOrgTree builds
+//
+//	A (seq 2)         B (seq 1)
+//	├─ A1 (seq 1)     └─ B1
+//	│   └─ A1x
+//	└─ A2 (seq 0)
+func testOrgTree(t *testing.T, s storage.Store) {
+	mustTenant(t, s, "t1")
+	mustTenant(t, s, "t2")
+	ids := map[string]string{}
+	mk := func(code, parent string, seq int) {
+		o := &storage.Organization{TenantID: "t1", ID: idgen.New(now), Code: code, Name: "n-" + code, ParentID: ids[parent],
+			Category: "department", Sequence: seq, CreatedAt: now, UpdatedAt: now}
+		if err := s.Orgs().Create(ctx, o); err != nil {
+			t.Fatalf("create %s: %v", code, err)
+		}
+		ids[code] = o.ID
+	}
+	mk("A", "", 2)
+	mk("B", "", 1)
+	mk("A1", "A", 1)
+	mk("A2", "A", 0)
+	mk("B1", "B", 0)
+	mk("A1x", "A1", 0)
+	codes := func(list []storage.Organization) string {
+		var out []string
+		for _, o := range list {
+			out = append(out, o.Code)
+		}
+		return strings.Join(out, " ")
+	}
+	cases := []struct {
+		root   string
+		depth  int
+		want   string
+		offset int
+		limit  int
+	}{
+		{"", 1, "B A", 0, 10},
+		{"", 0, "B A A2 B1 A1 A1x", 0, 10}, // by level, then sequence, then code
+		{"A", 2, "A A2 A1", 0, 10},
+		{"A", 0, "A A2 A1 A1x", 0, 10},
+		{"", 0, "B1 A1", 3, 2},
+	}
+	for _, c := range cases {
+		root := ""
+		if c.root != "" {
+			root = ids[c.root]
+		}
+		list, total, err := s.Orgs().Tree(ctx, "t1", root, c.depth, c.offset, c.limit)
+		if err != nil || codes(list) != c.want {
+			t.Errorf("Tree(%q, %d) = %q (%v), want %q", c.root, c.depth, codes(list), err, c.want)
+		}
+		if c.root == "" && c.depth == 0 && total != 6 {
+			t.Errorf("total = %d, want 6", total)
+		}
+	}
+	if list, total, _ := s.Orgs().Tree(ctx, "t2", "", 0, 0, 10); total != 0 || len(list) != 0 {
+		t.Error("another tenant sees the tree")
+	}
+	if list, _, _ := s.Orgs().Tree(ctx, "t2", ids["A"], 0, 0, 10); len(list) != 0 {
+		t.Error("another tenant walks A's subtree")
+	}
+	sub, err := s.Orgs().Subtree(ctx, "t1", ids["A"])
+	if err != nil || len(sub) != 4 || sub[0] != ids["A1x"] || sub[3] != ids["A"] {
+		t.Fatalf("subtree of A (deepest first) = %v, %v", sub, err)
+	}
+	// Sibling names are unique, roots included; cousins may share one.
+	dup := &storage.Organization{TenantID: "t1", ID: idgen.New(now), Code: "X", Name: "n-A1", ParentID: ids["A"], CreatedAt: now, UpdatedAt: now}
+	wantConflict(t, "sibling with the same name", s.Orgs().Create(ctx, dup), "name")
+	root := &storage.Organization{TenantID: "t1", ID: idgen.New(now), Code: "Y", Name: "n-B", CreatedAt: now, UpdatedAt: now}
+	wantConflict(t, "root with the same name", s.Orgs().Create(ctx, root), "name")
+	cousin := &storage.Organization{TenantID: "t1", ID: idgen.New(now), Code: "Z", Name: "n-A1", ParentID: ids["B"], CreatedAt: now, UpdatedAt: now}
+	if err := s.Orgs().Create(ctx, cousin); err != nil {
+		t.Fatalf("cousin with the same name: %v", err)
+	}
+	// Update: move A2 under B; rename; the unique rules hold on update too.
+	later := now.Add(time.Hour)
+	if _, err := s.Orgs().Update(ctx, "t1", ids["A2"], func(o *storage.Organization) error {
+		o.ParentID, o.Name, o.UpdatedAt = ids["B"], "moved", later
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := s.Orgs().Get(ctx, "t1", ids["A2"]); o.ParentID != ids["B"] || o.Name != "moved" || !o.UpdatedAt.Equal(later) {
+		t.Fatalf("after move: %+v", o)
+	}
+	_, err = s.Orgs().Update(ctx, "t1", ids["A2"], func(o *storage.Organization) error { o.Code = "A"; return nil })
+	wantConflict(t, "update to a taken code", err, "code")
+	_, err = s.Orgs().Update(ctx, "t2", ids["A2"], func(o *storage.Organization) error { return nil })
+	wantNotFound(t, "update from another tenant", err)
+
+	if ok, _ := s.Orgs().HasChildren(ctx, "t1", ids["A"]); !ok {
+		t.Error("A has children")
+	}
+	if ok, _ := s.Orgs().HasChildren(ctx, "t1", ids["A1x"]); ok {
+		t.Error("A1x has no children")
+	}
+	u := newUser("t1", "member")
+	u.HomeOrgID = ids["A1x"]
+	u.Orgs = []storage.UserOrg{{OrgID: ids["A1x"], RelationType: 0}, {OrgID: ids["B1"], RelationType: 1}}
+	mustUser(t, s, u)
+	if ok, _ := s.Orgs().HasMembers(ctx, "t1", []string{ids["A1"], ids["A1x"]}); !ok {
+		t.Error("A1x has a member")
+	}
+	if ok, _ := s.Orgs().HasMembers(ctx, "t2", []string{ids["A1x"]}); ok {
+		t.Error("membership seen from another tenant")
+	}
+	// Deleting a parent alone is refused by the schema; a whole subtree goes.
+	if err := s.Orgs().Delete(ctx, "t1", []string{ids["A1"]}); err == nil {
+		t.Fatal("deleted A1 while A1x still points at it")
+	}
+	if err := s.Orgs().Delete(ctx, "t1", []string{ids["A1x"], ids["A1"]}); err != nil {
+		t.Fatalf("delete subtree: %v", err)
+	}
+	got, _ := s.Users().Get(ctx, "t1", u.ID)
+	if got.HomeOrgID != "" || len(got.Orgs) != 1 || got.Orgs[0].OrgID != ids["B1"] {
+		t.Fatalf("member after its home organisation went: home %q, orgs %+v", got.HomeOrgID, got.Orgs)
+	}
+	if _, err := s.Orgs().Get(ctx, "t1", ids["A1x"]); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatal("deleted organisation still there")
+	}
+	wantNotFound(t, "delete from another tenant", s.Orgs().Delete(ctx, "t2", []string{ids["B1"]}))
+}
