@@ -276,3 +276,50 @@ type Consent struct {
 	Scope     string
 	GrantedAt time.Time
 }
+
+// Application account types (ONEACCESS-API.md 3.3).
+const (
+	AccountBasic  = "BASIC_ACCOUNT"  // a user's own account in the application
+	AccountOrphan = "ORPHAN_ACCOUNT" // an account whose user is gone or unknown
+	AccountPublic = "PUBLIC_ACCOUNT" // a shared account
+)
+
+// AppAccount is the identity a user has inside one application.
+type AppAccount struct {
+	TenantID      string
+	ID            string
+	ApplicationID string
+	UserID        string // empty for orphan and public accounts
+	AccountName   string
+	AccountType   string
+	Name          string
+	PasswordEnc   []byte // sealed; for form-fill applications
+	Disabled      bool
+	AppOrgID      string
+	Extension     json.RawMessage
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// AppRole is a role defined by an application; its members are accounts.
+type AppRole struct {
+	TenantID      string
+	ID            string
+	ApplicationID string
+	Code          string
+	Name          string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time // zero until modified
+}
+
+// AppOrg is a node of an application's own organisation tree.
+type AppOrg struct {
+	TenantID      string
+	ID            string
+	ApplicationID string
+	Code          string
+	Name          string
+	ParentID      string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}

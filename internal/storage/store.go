@@ -39,6 +39,9 @@ type Repos interface {
 	RefreshTokens() RefreshRepo
 	Consents() ConsentRepo
 	Revocations() RevocationRepo
+	AppAccounts() AppAccountRepo
+	AppRoles() AppRoleRepo
+	AppOrgs() AppOrgRepo
 }
 
 // TenantRepo stores tenants. Deleting a tenant deletes every row it owns.
@@ -205,4 +208,46 @@ type RevocationRepo interface {
 	Claim(ctx context.Context, tenantID, id string, expiresAt time.Time) (bool, error)
 	// AnyRevoked reports whether any of ids is revoked.
 	AnyRevoked(ctx context.Context, tenantID string, ids ...string) (bool, error)
+}
+
+// AppAccountRepo stores application accounts. Every call names the
+// application: an account of another application is not found.
+type AppAccountRepo interface {
+	Create(ctx context.Context, a *AppAccount) error
+	Get(ctx context.Context, tenantID, appID, id string) (*AppAccount, error)
+	GetByUser(ctx context.Context, tenantID, appID, userID string) (*AppAccount, error)
+	Update(ctx context.Context, tenantID, appID, id string, fn func(a *AppAccount) error) (*AppAccount, error)
+	Delete(ctx context.Context, tenantID, appID, id string) error
+	// List pages the application's accounts (of one type, when given).
+	List(ctx context.Context, tenantID, appID, accountType string, offset, limit int) ([]AppAccount, int, error)
+	// ListForUser returns every account of a user, in every application.
+	ListForUser(ctx context.Context, tenantID, userID string) ([]AppAccount, error)
+}
+
+// AppRoleRepo stores application roles and their members (accounts).
+type AppRoleRepo interface {
+	Create(ctx context.Context, r *AppRole) error
+	Get(ctx context.Context, tenantID, appID, id string) (*AppRole, error)
+	Update(ctx context.Context, tenantID, appID, id string, fn func(r *AppRole) error) (*AppRole, error)
+	Delete(ctx context.Context, tenantID, appID, id string) error
+	List(ctx context.Context, tenantID, appID string, offset, limit int) ([]AppRole, int, error)
+	// AddMember adds an account of the role's application; ErrConflict when
+	// it is already a member.
+	AddMember(ctx context.Context, tenantID, roleID, accountID string) error
+	// RemoveMember: ErrNotFound when it was not a member.
+	RemoveMember(ctx context.Context, tenantID, roleID, accountID string) error
+	Members(ctx context.Context, tenantID, roleID string, offset, limit int) ([]AppAccount, int, error)
+	// RolesOf returns the roles of accounts, by account id.
+	RolesOf(ctx context.Context, tenantID string, accountIDs []string) (map[string][]AppRole, error)
+}
+
+// AppOrgRepo stores applications' organisation trees.
+type AppOrgRepo interface {
+	Create(ctx context.Context, o *AppOrg) error
+	Get(ctx context.Context, tenantID, appID, id string) (*AppOrg, error)
+	GetByCode(ctx context.Context, tenantID, appID, code string) (*AppOrg, error)
+	Update(ctx context.Context, tenantID, appID, id string, fn func(o *AppOrg) error) (*AppOrg, error)
+	Delete(ctx context.Context, tenantID, appID, id string) error
+	HasChildren(ctx context.Context, tenantID, appID, id string) (bool, error)
+	List(ctx context.Context, tenantID, appID string, offset, limit int) ([]AppOrg, int, error)
 }

@@ -111,8 +111,14 @@ func (x orgRepo) Tree(ctx context.Context, tenantID, rootID string, maxDepth, of
 		return out, total, nil
 	}
 	cols := "o." + strings.ReplaceAll(orgCols, ", ", ", o.")
+	// Codes compare by code point on both backends: SQLite's default
+	// (BINARY) does, a PostgreSQL database's collation (en_US...) may not.
+	byCode := "o.code"
+	if x.d.name == dialectPostgres {
+		byCode = `o.code COLLATE "C"`
+	}
 	rows, err := x.r.QueryContext(ctx, x.d.q(cte+" SELECT "+cols+" FROM t JOIN organizations o ON o.tenant_id = ? AND o.id = t.id"+
-		" ORDER BY t.depth, o.sequence, o.code LIMIT ? OFFSET ?"), append(args, tenantID, limit, offset)...)
+		" ORDER BY t.depth, o.sequence, "+byCode+" LIMIT ? OFFSET ?"), append(args, tenantID, limit, offset)...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -57,6 +57,9 @@ func (x repos) Codes() storage.CodeRepo             { return codeRepo{x} }
 func (x repos) RefreshTokens() storage.RefreshRepo  { return refreshRepo{x} }
 func (x repos) Consents() storage.ConsentRepo       { return consentRepo{x} }
 func (x repos) Revocations() storage.RevocationRepo { return revocationRepo{x} }
+func (x repos) AppAccounts() storage.AppAccountRepo { return appAccountRepo{x} }
+func (x repos) AppRoles() storage.AppRoleRepo       { return appRoleRepo{x} }
+func (x repos) AppOrgs() storage.AppOrgRepo         { return appOrgRepo{x} }
 
 // inTx runs fn in the current transaction, or in a new one when the repos
 // are bound to the pools.

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"InTxRollsBack", testInTxRollback},
 		{"Applications", testApplications},
 		{"OrgTree", testOrgTree},
+		{"AppAccountsRolesOrgs", testAppAccounts},
 		{"Sessions", testSessions},
 		{"CodesAreSingleUse", testCodes},
 		{"RefreshTokens", testRefreshTokens},

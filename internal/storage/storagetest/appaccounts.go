@@ -1,0 +1,176 @@
+package storagetest
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/idgen"
+	"github.com/gatehouse/gatehouse/internal/storage"
+)
+
+func testAppAccounts(t *testing.T, s storage.Store) {
+	mustTenant(t, s, "t1")
+	mustTenant(t, s, "t2")
+	app1, app2 := newApp("t1", "A1"), newApp("t1", "A2")
+	for _, a := range []*storage.Application{app1, app2} {
+		if err := s.Apps().Create(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u := mustUser(t, s, newUser("t1", "lihua"))
+	u2 := mustUser(t, s, newUser("t1", "zhangsan"))
+
+	// Application organisations.
+	head := &storage.AppOrg{TenantID: "t1", ID: idgen.New(now), ApplicationID: app1.ID, Code: "10000", Name: "Head office", CreatedAt: now, UpdatedAt: now}
+	branch := &storage.AppOrg{TenantID: "t1", ID: idgen.New(now), ApplicationID: app1.ID, Code: "10001", Name: "Branch", ParentID: head.ID, CreatedAt: now, UpdatedAt: now}
+	for _, o := range []*storage.AppOrg{head, branch} {
+		if err := s.AppOrgs().Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dupCode := *head
+	dupCode.ID = idgen.New(now)
+	wantConflict(t, "same app org code", s.AppOrgs().Create(ctx, &dupCode), "org_code")
+	sameCodeOtherApp := dupCode
+	sameCodeOtherApp.ApplicationID = app2.ID
+	if err := s.AppOrgs().Create(ctx, &sameCodeOtherApp); err != nil {
+		t.Fatalf("same code in another application: %v", err)
+	}
+	if got, err := s.AppOrgs().GetByCode(ctx, "t1", app1.ID, "10001"); err != nil || got.ParentID != head.ID {
+		t.Fatalf("by code: %+v %v", got, err)
+	}
+	_, err := s.AppOrgs().Get(ctx, "t1", app2.ID, head.ID)
+	wantNotFound(t, "app org through another application", err)
+	_, err = s.AppOrgs().Get(ctx, "t2", app1.ID, head.ID)
+	wantNotFound(t, "app org from another tenant", err)
+	if ok, _ := s.AppOrgs().HasChildren(ctx, "t1", app1.ID, head.ID); !ok {
+		t.Error("head office has a child")
+	}
+	if list, total, _ := s.AppOrgs().List(ctx, "t1", app1.ID, 0, 10); total != 2 || len(list) != 2 {
+		t.Errorf("app orgs of app1: %d", total)
+	}
+
+	// Accounts.
+	acc := &storage.AppAccount{TenantID: "t1", ID: idgen.New(now), ApplicationID: app1.ID, UserID: u.ID, AccountName: "lihua.app",
+		AccountType: storage.AccountBasic, Name: "Li Hua", PasswordEnc: []byte("sealed"), AppOrgID: branch.ID,
+		Extension: json.RawMessage(`{"k":"v"}`), CreatedAt: now, UpdatedAt: now}
+	if err := s.AppAccounts().Create(ctx, acc); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.AppAccounts().Get(ctx, "t1", app1.ID, acc.ID); err != nil || got.AccountName != "lihua.app" || string(got.PasswordEnc) != "sealed" ||
+		got.AppOrgID != branch.ID || string(got.Extension) != `{"k":"v"}` || got.UserID != u.ID {
+		t.Fatalf("get account: %+v %v", got, err)
+	}
+	again := *acc
+	again.ID, again.AccountName = idgen.New(now), "other"
+	wantConflict(t, "second account of one user in one app", s.AppAccounts().Create(ctx, &again), "user_id")
+	sameName := *acc
+	sameName.ID, sameName.UserID = idgen.New(now), u2.ID
+	wantConflict(t, "same account name in one app", s.AppAccounts().Create(ctx, &sameName), "account_name")
+	public := &storage.AppAccount{TenantID: "t1", ID: idgen.New(now), ApplicationID: app1.ID, AccountName: "shared",
+		AccountType: storage.AccountPublic, CreatedAt: now, UpdatedAt: now}
+	public2 := *public
+	public2.ID, public2.AccountName = idgen.New(now), "shared2"
+	for _, a := range []*storage.AppAccount{public, &public2} { // accounts without user do not collide
+		if err := s.AppAccounts().Create(ctx, a); err != nil {
+			t.Fatalf("public account: %v", err)
+		}
+	}
+	inApp2 := *acc
+	inApp2.ID, inApp2.ApplicationID, inApp2.AppOrgID = idgen.New(now), app2.ID, ""
+	if err := s.AppAccounts().Create(ctx, &inApp2); err != nil {
+		t.Fatalf("the user's account in another app: %v", err)
+	}
+	if got, err := s.AppAccounts().GetByUser(ctx, "t1", app2.ID, u.ID); err != nil || got.ID != inApp2.ID {
+		t.Fatalf("by user: %+v %v", got, err)
+	}
+	_, err = s.AppAccounts().Get(ctx, "t1", app2.ID, acc.ID)
+	wantNotFound(t, "account through another application", err)
+	_, err = s.AppAccounts().Get(ctx, "t2", app1.ID, acc.ID)
+	wantNotFound(t, "account from another tenant", err)
+	if list, total, _ := s.AppAccounts().List(ctx, "t1", app1.ID, "", 0, 10); total != 3 || len(list) != 3 {
+		t.Errorf("accounts of app1: %d", total)
+	}
+	if _, total, _ := s.AppAccounts().List(ctx, "t1", app1.ID, storage.AccountPublic, 0, 10); total != 2 {
+		t.Errorf("public accounts of app1: %d", total)
+	}
+	if mine, _ := s.AppAccounts().ListForUser(ctx, "t1", u.ID); len(mine) != 2 {
+		t.Errorf("the user's accounts: %d", len(mine))
+	}
+	if _, err := s.AppAccounts().Update(ctx, "t1", app1.ID, acc.ID, func(a *storage.AppAccount) error {
+		a.Disabled, a.Name, a.UpdatedAt = true, "Li", now.Add(time.Hour)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.AppAccounts().Get(ctx, "t1", app1.ID, acc.ID); !got.Disabled || got.Name != "Li" {
+		t.Fatalf("after update: %+v", got)
+	}
+
+	// Roles and members.
+	role := &storage.AppRole{TenantID: "t1", ID: idgen.New(now), ApplicationID: app1.ID, Code: "admin", Name: "Admin", CreatedAt: now}
+	role2 := &storage.AppRole{TenantID: "t1", ID: idgen.New(now), ApplicationID: app1.ID, Code: "auditor", CreatedAt: now}
+	for _, r := range []*storage.AppRole{role, role2} {
+		if err := s.AppRoles().Create(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dupRole := *role
+	dupRole.ID = idgen.New(now)
+	wantConflict(t, "same role code", s.AppRoles().Create(ctx, &dupRole), "code")
+	if got, err := s.AppRoles().Get(ctx, "t1", app1.ID, role.ID); err != nil || got.Code != "admin" || !got.UpdatedAt.IsZero() {
+		t.Fatalf("get role: %+v %v", got, err)
+	}
+	if err := s.AppRoles().AddMember(ctx, "t1", role.ID, acc.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantConflict(t, "member twice", s.AppRoles().AddMember(ctx, "t1", role.ID, acc.ID), "account_Ids")
+	wantNotFound(t, "another application's account", s.AppRoles().AddMember(ctx, "t1", role.ID, inApp2.ID))
+	wantNotFound(t, "unknown account", s.AppRoles().AddMember(ctx, "t1", role.ID, "nope"))
+	wantNotFound(t, "member from another tenant", s.AppRoles().AddMember(ctx, "t2", role.ID, acc.ID))
+	s.AppRoles().AddMember(ctx, "t1", role2.ID, acc.ID)
+	s.AppRoles().AddMember(ctx, "t1", role.ID, public.ID)
+	members, total, err := s.AppRoles().Members(ctx, "t1", role.ID, 0, 10)
+	if err != nil || total != 2 || len(members) != 2 {
+		t.Fatalf("members: %d %v", total, err)
+	}
+	roles, _ := s.AppRoles().RolesOf(ctx, "t1", []string{acc.ID, public.ID})
+	if len(roles[acc.ID]) != 2 || roles[acc.ID][0].Code != "admin" || len(roles[public.ID]) != 1 {
+		t.Fatalf("roles of: %+v", roles)
+	}
+	if err := s.AppRoles().RemoveMember(ctx, "t1", role.ID, public.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantNotFound(t, "remove a non-member", s.AppRoles().RemoveMember(ctx, "t1", role.ID, public.ID))
+
+	// Deleting an account drops its memberships; deleting a role drops its members.
+	if err := s.AppAccounts().Delete(ctx, "t1", app1.ID, acc.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, total, _ := s.AppRoles().Members(ctx, "t1", role.ID, 0, 10); total != 0 {
+		t.Errorf("members of a deleted account remain: %d", total)
+	}
+	wantNotFound(t, "delete role through another application", s.AppRoles().Delete(ctx, "t1", app2.ID, role2.ID))
+	// Deleting the application takes everything of it.
+	if err := s.Apps().Delete(ctx, "t1", app1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, total, _ := s.AppAccounts().List(ctx, "t1", app1.ID, "", 0, 10); total != 0 {
+		t.Errorf("accounts of a deleted application remain: %d", total)
+	}
+	if _, total, _ := s.AppRoles().List(ctx, "t1", app1.ID, 0, 10); total != 0 {
+		t.Errorf("roles of a deleted application remain: %d", total)
+	}
+	if _, err := s.AppOrgs().Get(ctx, "t1", app1.ID, head.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("app orgs of a deleted application remain")
+	}
+	// Deleting a user takes its accounts.
+	if err := s.Users().Delete(ctx, "t1", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if mine, _ := s.AppAccounts().ListForUser(ctx, "t1", u.ID); len(mine) != 0 {
+		t.Errorf("accounts of a deleted user remain: %d", len(mine))
+	}
+}
