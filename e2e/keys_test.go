@@ -21,14 +21,19 @@ func TestSigningKeyRotation(t *testing.T) {
 		Keys []struct{ Kid, Alg, Use string }
 	}
 	json.Unmarshal(body, &jwks)
-	found := map[string]bool{}
+	found, rs := map[string]bool{}, 0
 	for _, k := range jwks.Keys {
 		found[k.Kid] = true
-		if k.Use != "sig" || k.Alg != "RS256" {
+		if k.Use != "sig" || (k.Alg != "RS256" && k.Alg != "ES256") {
 			t.Errorf("JWKS key %+v", k)
 		}
+		if k.Alg == "RS256" {
+			rs++
+		}
 	}
-	if len(jwks.Keys) != 2 || !found[kid] {
+	// The rotated-in RS256 key and the current one, beside the ES256 key
+	// made together with the first RS256 key.
+	if rs != 2 || len(jwks.Keys) != 3 || !found[kid] {
 		t.Fatalf("JWKS after rotation: %s", body)
 	}
 	list := g.call("GET", "/api/v2/tenant/keys", nil, auth).json(t)
@@ -37,7 +42,7 @@ func TestSigningKeyRotation(t *testing.T) {
 		m := k.(map[string]any)
 		states[m["kid"].(string)] = m["status"].(string)
 	}
-	if states[kid] != "pending" || len(states) != 2 {
+	if states[kid] != "pending" || len(states) != 3 {
 		t.Errorf("key states after rotation: %v", states)
 	}
 	wantError(t, "bad algorithm", g.call("POST", "/api/v2/tenant/keys/rotate", map[string]string{"algorithm": "HS256"}, auth), 400,

@@ -30,7 +30,8 @@ type Applications struct {
 // App is an application with its decoded OIDC settings.
 type App struct {
 	storage.Application
-	OIDC OIDCSettings
+	OIDC     OIDCSettings
+	Mappings []ClaimMapping
 	// ClientSecret is set only in the answer to register (shown once).
 	ClientSecret string
 }
@@ -59,7 +60,13 @@ func isOAuth(protocol string) bool {
 
 // decode turns a stored application into an App.
 func decode(a *storage.Application) (*App, error) {
-	out := &App{Application: *a}
+	out := &App{Application: *a, Mappings: Mappings(a)}
+	if out.Mappings == nil {
+		out.Mappings = []ClaimMapping{}
+	}
+	if out.AccessPolicy == "" {
+		out.AccessPolicy = storage.AccessAllUsers
+	}
 	if isOAuth(a.Protocol) {
 		out.OIDC = DefaultOIDCSettings(a.Protocol)
 		if err := json.Unmarshal(a.Settings, &out.OIDC); err != nil {
@@ -110,6 +117,25 @@ func apply(a *storage.Application, s *OIDCSettings, w *AppWrite, creating bool) 
 		}
 		a.APIPermissions = perms
 	}
+	if w.AccessPolicy.Set {
+		if w.AccessPolicy.V != storage.AccessAllUsers && w.AccessPolicy.V != storage.AccessAuthorized {
+			return appInvalid("APP.0026", "access_policy", "The access_policy must be all_users or authorized.")
+		}
+		a.AccessPolicy = w.AccessPolicy.V
+	}
+	if w.ClaimMappings.Set {
+		ms := w.ClaimMappings.V
+		if w.ClaimMappings.Null {
+			ms = nil
+		}
+		if err := checkMappings(ms); err != nil {
+			return err
+		}
+		if ms == nil {
+			ms = []ClaimMapping{}
+		}
+		a.ClaimMappings, _ = json.Marshal(ms)
+	}
 	if w.OIDC.Set && !w.OIDC.Null {
 		if !isOAuth(a.Protocol) {
 			return errOIDCOnly
@@ -149,7 +175,8 @@ func (s *Applications) Register(ctx context.Context, tenantID string, a audit.Ac
 	}
 	now := s.Now()
 	app := &storage.Application{TenantID: tenantID, ID: idgen.New(now), Protocol: w.Protocol.V,
-		APIPermissions: []string{}, ClientID: idgen.Alnum(32), CreatedAt: now, UpdatedAt: now}
+		APIPermissions: []string{}, ClientID: idgen.Alnum(32), AccessPolicy: storage.AccessAllUsers,
+		ClaimMappings: json.RawMessage("[]"), CreatedAt: now, UpdatedAt: now}
 	settings := DefaultOIDCSettings(app.Protocol)
 	if err := apply(app, &settings, w, true); err != nil {
 		return nil, err

@@ -16,6 +16,10 @@ type AppWrite struct {
 	Protocol       opt.String           `json:"protocol"`
 	OIDC           opt.Value[OIDCWrite] `json:"oidc"`
 	APIPermissions opt.Value[[]string]  `json:"api_permissions"`
+	// AccessPolicy: all_users (default) or authorized (users with an
+	// enabled account of the application).
+	AccessPolicy  opt.String                `json:"access_policy"`
+	ClaimMappings opt.Value[[]ClaimMapping] `json:"claim_mappings"`
 }
 
 // OIDCWrite is the "oidc" object of AppWrite.

@@ -150,8 +150,15 @@ func (m *Manager) signer(ctx context.Context, tenantID, alg string) (*signingKey
 		return nil, err
 	}
 	if s.signer(alg, now) == nil {
-		if err := m.insert(ctx, tenantID, alg, now, false); err != nil {
-			return nil, err
+		// A tenant's first keys are made together, RS256 and ES256, so its
+		// JWKS holds both before either signs: a relying party that cached
+		// it never meets a kid it has not seen.
+		for _, a := range []string{RS256, ES256} {
+			if s.signer(a, now) == nil {
+				if err := m.insert(ctx, tenantID, a, now, false); err != nil {
+					return nil, err
+				}
+			}
 		}
 		if s, err = m.load(ctx, tenantID); err != nil {
 			return nil, err

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apps"
+	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authn"
+	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/reqinfo"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/storage"
@@ -100,8 +102,15 @@ func (p *Provider) validate(ar *authRequest, cl *client, f url.Values) (code, de
 	default:
 		return "unsupported_response_type", "The response_type must be code, id_token or \"id_token token\"."
 	}
-	if rm := f.Get("response_mode"); rm != "" && rm != "query" && rm != "fragment" {
+	switch rm := f.Get("response_mode"); {
+	case rm != "" && rm != "query" && rm != "fragment":
 		return "invalid_request", "The response_mode must be query or fragment."
+	case rm == "query" && ar.implicit():
+		// Tokens never travel in a query string (OAuth 2.0 Multiple
+		// Response Type Encoding Practices, section 2.1).
+		return "invalid_request", "The implicit flow answers in the fragment; response_mode=query is not allowed."
+	case rm == "fragment":
+		ar.ResponseMode = rm
 	}
 	scope := strings.Fields(f.Get("scope"))
 	if len(scope) == 0 { // OneAccess: scope is optional
@@ -193,6 +202,11 @@ func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, cl *client, a
 		p.toLogin(w, r, cl, ar)
 		return
 	}
+	grant, err := p.access(r.Context(), cl, u)
+	if err != nil {
+		p.denyAccess(w, r, cl, ar, u, err)
+		return
+	}
 	if p.needConsent(r, cl, ar, u) {
 		if ar.prompts("none") {
 			p.redirectError(w, r, ar, "consent_required", "The user has not consented.")
@@ -201,7 +215,28 @@ func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, cl *client, a
 		p.consentPage(w, r, cl, ar, u)
 		return
 	}
-	p.respond(w, r, cl, ar, sess, u)
+	p.respond(w, r, cl, ar, sess, u, grant)
+}
+
+// denyAccess answers a signed-in user whom the application's access policy
+// refuses: audited with the reason, then an error page (or, for
+// prompt=none, access_denied to the client).
+func (p *Provider) denyAccess(w http.ResponseWriter, r *http.Request, cl *client, ar *authRequest, u *storage.User, err error) {
+	f, ok := failure.As(err)
+	if !ok {
+		p.serverError(w, r, err)
+		return
+	}
+	a := audit.Actor{Type: audit.ActorUser, ID: u.ID, SourceIP: reqinfo.From(r.Context()).IP, UserAgent: r.UserAgent()}
+	if aerr := p.Store.Audit().Append(r.Context(), p.Audit.Event(ar.TenantID, a, "application.access",
+		audit.Target{Type: "application", ID: cl.app.ID}, storage.ResultFailure, f.Code)); aerr != nil {
+		p.Log.ErrorContext(r.Context(), "audit: cannot record a refused sign-in", "err", aerr)
+	}
+	if ar.prompts("none") {
+		p.redirectError(w, r, ar, "access_denied", f.Message)
+		return
+	}
+	p.errorPage(w, r, http.StatusForbidden, f.Message+" Ask your administrator for access to "+cl.app.Name+".")
 }
 
 // needsSignIn reports whether the user must sign in before sess can
@@ -261,11 +296,11 @@ func (p *Provider) loginRequest(cl *client, ar *authRequest) *authn.LoginRequest
 
 // respond issues the code (or the implicit flow's tokens) and redirects
 // to the application.
-func (p *Provider) respond(w http.ResponseWriter, r *http.Request, cl *client, ar *authRequest, sess *storage.Session, u *storage.User) {
+func (p *Provider) respond(w http.ResponseWriter, r *http.Request, cl *client, ar *authRequest, sess *storage.Session, u *storage.User, grant *apps.Grant) {
 	now := p.Now()
 	params := url.Values{}
 	g := &grantInfo{tenantID: ar.TenantID, issuer: p.issuer(r), client: cl, user: u, scope: ar.Scope, grantID: randomID(),
-		sid: sess.SID, authTime: sess.AuthTime, amr: sess.AMR, acr: sess.ACR, nonce: ar.Nonce}
+		sid: sess.SID, authTime: sess.AuthTime, amr: sess.AMR, acr: sess.ACR, nonce: ar.Nonce, grant: grant}
 	if ar.ResponseType == "code" {
 		code := randomToken()
 		err := p.Store.Codes().Create(r.Context(), &storage.AuthCode{TenantID: ar.TenantID, Hash: secret.Hash(code),
@@ -300,7 +335,7 @@ func (p *Provider) respond(w http.ResponseWriter, r *http.Request, cl *client, a
 	if ar.State != "" {
 		params.Set("state", ar.State)
 	}
-	http.Redirect(w, r, withParams(ar.RedirectURI, params, ar.implicit()), http.StatusFound)
+	http.Redirect(w, r, withParams(ar.RedirectURI, params, ar.inFragment()), http.StatusFound)
 }
 
 // redirectError sends an error to the client's redirect URI (RFC 6749
@@ -310,7 +345,7 @@ func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, ar *aut
 	if ar.State != "" {
 		params.Set("state", ar.State)
 	}
-	http.Redirect(w, r, withParams(ar.RedirectURI, params, ar.implicit()), http.StatusFound)
+	http.Redirect(w, r, withParams(ar.RedirectURI, params, ar.inFragment()), http.StatusFound)
 }
 
 func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {

@@ -29,6 +29,9 @@ type authRequest struct {
 	MaxAge        int64  `json:"ma"` // -1: absent
 	LoginHint     string `json:"lh,omitempty"`
 	CodeChallenge string `json:"cc,omitempty"`
+	// ResponseMode is "fragment" when the client asked for it with the
+	// code flow; the implicit flow always answers in the fragment.
+	ResponseMode string `json:"rm,omitempty"`
 	// CreatedAt is when the request arrived: prompt=login is satisfied by
 	// a sign-in after it.
 	CreatedAt int64 `json:"ca"`
@@ -41,6 +44,9 @@ func (a *authRequest) prompts(v string) bool { return slices.Contains(strings.Fi
 // a token from this endpoint (OAuth 2.0 Multiple Response Type Encoding
 // Practices, sections 2.1, 4 and 5). code, none and unknown types use the
 // query.
+// inFragment reports whether the response goes in the fragment.
+func (a *authRequest) inFragment() bool { return a.implicit() || a.ResponseMode == "fragment" }
+
 func (a *authRequest) implicit() bool {
 	for _, t := range strings.Fields(a.ResponseType) {
 		if t == "token" || t == "id_token" {

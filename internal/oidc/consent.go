@@ -106,5 +106,10 @@ func (p *Provider) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		p.serverError(w, r, err)
 		return
 	}
-	p.respond(w, r, cl, ar, sess, u)
+	grant, err := p.access(r.Context(), cl, u)
+	if err != nil {
+		p.denyAccess(w, r, cl, ar, u, err)
+		return
+	}
+	p.respond(w, r, cl, ar, sess, u, grant)
 }

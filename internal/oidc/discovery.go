@@ -73,7 +73,9 @@ func buildMetadata(iss, base string) []byte {
 	return js
 }
 
-// jwks serves the tenant's public keys, from memory.
+// jwks serves the tenant's public keys, from memory. Caches may keep it 30
+// s: a rotated-in key is published 90 s before it signs, and a node sees a
+// rotation within 30 s, so a cached copy always has the signing key.
 func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
 	set, err := p.Keys.JWKS(r.Context(), tenant.FromContext(r.Context()).ID)
 	if err != nil {
@@ -83,7 +85,7 @@ func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("Cache-Control", "public, max-age=30")
 	h.Set("Access-Control-Allow-Origin", "*")
 	w.Write(set)
 }

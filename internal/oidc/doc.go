@@ -8,7 +8,7 @@
 // logout.go (RP-initiated logout and OneAccess's global logout).
 //
 // Tokens: access tokens are opaque by default, as in OneAccess: sealed
-// (AES-256-GCM) self-contained values, so issuing one writes nothing;
+// (XChaCha20-Poly1305) self-contained values, so issuing one writes nothing;
 // revocation and introspection still hold through the revocations table
 // and live checks of the client and the user. Applications may choose
 // RFC 9068 JWT access tokens. Authorization codes and refresh tokens are

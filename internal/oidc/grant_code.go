@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/storage"
 	"github.com/gatehouse/gatehouse/internal/tenant"
@@ -67,8 +68,15 @@ func (p *Provider) grantCode(r *http.Request, cl *client) (*issued, error) {
 	if err != nil {
 		return nil, err
 	}
+	grant, err := p.access(r.Context(), cl, u)
+	if _, refused := failure.As(err); refused {
+		return nil, errInvalidCode // the user lost access since the sign-in
+	}
+	if err != nil {
+		return nil, err
+	}
 	g := &grantInfo{tenantID: t.ID, issuer: p.issuer(r), client: cl, user: u, scope: c.Scope, grantID: c.GrantID,
-		sid: c.SID, authTime: c.AuthTime, amr: c.AMR, acr: c.ACR, nonce: c.Nonce}
+		sid: c.SID, authTime: c.AuthTime, amr: c.AMR, acr: c.ACR, nonce: c.Nonce, grant: grant}
 	return p.issue(r.Context(), g, now)
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/storage"
 	"github.com/gatehouse/gatehouse/internal/tenant"
@@ -66,7 +67,14 @@ func (p *Provider) grantRefresh(r *http.Request, cl *client) (*issued, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &grantInfo{tenantID: t.ID, issuer: p.issuer(r), client: cl, user: u, scope: scope, grantID: old.GrantID,
+	grant, err := p.access(r.Context(), cl, u)
+	if _, refused := failure.As(err); refused {
+		return nil, errInvalidRefresh // the user lost access to the application
+	}
+	if err != nil {
+		return nil, err
+	}
+	g := &grantInfo{tenantID: t.ID, issuer: p.issuer(r), client: cl, user: u, scope: scope, refreshScope: old.Scope, grantID: old.GrantID, grant: grant,
 		sid: old.SID, authTime: old.AuthTime, amr: old.AMR, acr: old.ACR}
 	return p.issue(r.Context(), g, now)
 }

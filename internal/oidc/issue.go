@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -21,12 +22,19 @@ type grantInfo struct {
 	client   *client
 	user     *storage.User // nil for client_credentials
 	scope    string
-	grantID  string
-	sid      string
-	authTime time.Time
-	amr      []string
-	acr      string
-	nonce    string
+	// refreshScope is what a new refresh token carries when it differs from
+	// scope: narrowing a refresh narrows the access token, not the grant
+	// (RFC 6749 section 6).
+	refreshScope string
+	grantID      string
+	sid          string
+	authTime     time.Time
+	amr          []string
+	acr          string
+	nonce        string
+	// grant is the user's account and roles in the application, for
+	// mapped claims (nil when no mapping needs them).
+	grant *apps.Grant
 }
 
 // issued is a token response.
@@ -70,6 +78,7 @@ func (p *Provider) mintAccessToken(ctx context.Context, g *grantInfo, now time.T
 		str("scope", t.Scope).str("gid", t.GrantID)
 	if g.user != nil {
 		j.num("auth_time", g.authTime.Unix()).strOpt("sid", g.sid)
+		mappedClaims(j, g.client.app.Mappings, apps.InAccessToken, g.user, g.grant)
 	}
 	tok, err := p.Keys.SignTyped(ctx, g.tenantID, s.IDTokenSignedAlg, "at+jwt", j.done())
 	return tok, life, err
@@ -89,6 +98,7 @@ func (p *Provider) mintIDToken(ctx context.Context, g *grantInfo, accessToken st
 	if accessToken != "" {
 		j.str("at_hash", halfHash(accessToken))
 	}
+	mappedClaims(j, g.client.app.Mappings, apps.InIDToken, g.user, g.grant)
 	scopeClaims(j, g.user, splitScope(g.scope))
 	return p.Keys.Sign(ctx, g.tenantID, s.IDTokenSignedAlg, j.done())
 }
@@ -114,7 +124,7 @@ func (p *Provider) issue(ctx context.Context, g *grantInfo, now time.Time) (*iss
 		out.refreshToken = randomToken()
 		err := p.Store.RefreshTokens().Create(ctx, &storage.RefreshToken{
 			TenantID: g.tenantID, Hash: secret.Hash(out.refreshToken), ClientID: g.client.id(), UserID: g.user.ID,
-			SID: g.sid, GrantID: g.grantID, Scope: g.scope, AuthTime: g.authTime, AMR: g.amr, ACR: g.acr,
+			SID: g.sid, GrantID: g.grantID, Scope: cmp.Or(g.refreshScope, g.scope), AuthTime: g.authTime, AMR: g.amr, ACR: g.acr,
 			CreatedAt: now, ExpiresAt: now.Add(time.Duration(s.RefreshTokenLifetime) * time.Second)})
 		if err != nil {
 			return nil, err
@@ -138,4 +148,27 @@ func writeTokens(w http.ResponseWriter, t *issued) {
 	h.Set("Pragma", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	w.Write(j.done())
+}
+
+// mappedClaims adds the application's mapped claims for target; they go
+// before the standard claims and so win over one of the same name.
+func mappedClaims(j *jsonw, ms []apps.ClaimMapping, target string, u *storage.User, g *apps.Grant) {
+	var acc *storage.AppAccount
+	var roles []string
+	if g != nil {
+		acc, roles = g.Account, g.Roles
+	}
+	for i := range ms {
+		if m := &ms[i]; m.Goes(target) {
+			if v := m.Resolve(u, acc, roles); v != nil {
+				j.raw(m.Claim, v)
+			}
+		}
+	}
+}
+
+// access is apps.CheckAccess for a client: whether the user may use the
+// application, and the account and roles its claims need.
+func (p *Provider) access(ctx context.Context, cl *client, u *storage.User) (*apps.Grant, error) {
+	return apps.CheckAccess(ctx, p.Store, &cl.app.Application, cl.app.Mappings, u)
 }

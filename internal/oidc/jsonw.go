@@ -6,14 +6,28 @@ import (
 )
 
 // jsonw appends a JSON object without reflection: the token endpoint
-// builds one or two objects per request and is the hottest path.
+// builds one or two objects per request and is the hottest path. A key
+// is written once: the first write wins (mapped claims go first, so they
+// take precedence over standard ones of the same name).
 type jsonw struct {
 	b     []byte
 	first bool
+	keys  []string
 }
 
 func newJSON(capacity int) *jsonw {
 	return &jsonw{b: append(make([]byte, 0, capacity), '{'), first: true}
+}
+
+// seen reports whether k was written, and records it otherwise.
+func (j *jsonw) seen(k string) bool {
+	for _, x := range j.keys {
+		if x == k {
+			return true
+		}
+	}
+	j.keys = append(j.keys, k)
+	return false
 }
 
 func (j *jsonw) key(k string) {
@@ -25,7 +39,13 @@ func (j *jsonw) key(k string) {
 	j.b = append(j.b, ':')
 }
 
-func (j *jsonw) str(k, v string) *jsonw { j.key(k); j.b = appendString(j.b, v); return j }
+func (j *jsonw) str(k, v string) *jsonw {
+	if !j.seen(k) {
+		j.key(k)
+		j.b = appendString(j.b, v)
+	}
+	return j
+}
 
 // strOpt adds k only when v is not empty.
 func (j *jsonw) strOpt(k, v string) *jsonw {
@@ -36,18 +56,25 @@ func (j *jsonw) strOpt(k, v string) *jsonw {
 }
 
 func (j *jsonw) num(k string, v int64) *jsonw {
-	j.key(k)
-	j.b = strconv.AppendInt(j.b, v, 10)
+	if !j.seen(k) {
+		j.key(k)
+		j.b = strconv.AppendInt(j.b, v, 10)
+	}
 	return j
 }
 
 func (j *jsonw) boolean(k string, v bool) *jsonw {
-	j.key(k)
-	j.b = strconv.AppendBool(j.b, v)
+	if !j.seen(k) {
+		j.key(k)
+		j.b = strconv.AppendBool(j.b, v)
+	}
 	return j
 }
 
 func (j *jsonw) strs(k string, vs []string) *jsonw {
+	if j.seen(k) {
+		return j
+	}
 	j.key(k)
 	j.b = append(j.b, '[')
 	for i, v := range vs {
@@ -61,7 +88,13 @@ func (j *jsonw) strs(k string, vs []string) *jsonw {
 }
 
 // raw adds a pre-encoded JSON value.
-func (j *jsonw) raw(k string, v []byte) *jsonw { j.key(k); j.b = append(j.b, v...); return j }
+func (j *jsonw) raw(k string, v []byte) *jsonw {
+	if !j.seen(k) {
+		j.key(k)
+		j.b = append(j.b, v...)
+	}
+	return j
+}
 
 func (j *jsonw) done() []byte { return append(j.b, '}') }
 

@@ -28,3 +28,10 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+func TestFirstWriteWins(t *testing.T) {
+	obj := string(newJSON(0).str("a", "first").str("a", "second").num("a", 1).raw("b", []byte(`[1]`)).strs("b", []string{"x"}).done())
+	if obj != `{"a":"first","b":[1]}` {
+		t.Fatalf("object %s", obj)
+	}
+}

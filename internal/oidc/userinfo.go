@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/apps"
 	"github.com/gatehouse/gatehouse/internal/tenant"
 )
 
@@ -45,6 +46,7 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	u := at.user
 	scopes := splitScope(at.tok.Scope)
 	j := newJSON(512).str("sub", u.ID)
+	mappedClaims(j, at.client.app.Mappings, apps.InUserinfo, u, at.grant)
 	scopeClaims(j, u, scopes)
 	j.str("id", u.ID).str("userName", u.UserName)
 	if !slices.Contains(scopes, "profile") {

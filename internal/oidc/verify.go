@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/apps"
+	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/storage"
 )
 
@@ -14,6 +16,7 @@ type activeToken struct {
 	tok    *accessToken
 	client *client
 	user   *storage.User
+	grant  *apps.Grant // the user's account and roles, when needed
 }
 
 // errInactive covers every reason a token is not active: malformed,
@@ -81,6 +84,16 @@ func (p *Provider) checkAccessToken(ctx context.Context, tenantID, raw string) (
 			return nil, err
 		}
 		out.user = u
+		// The application's access policy holds for tokens already issued:
+		// removing a user's access stops them at once.
+		grant, err := p.access(ctx, cl, u)
+		if _, refused := failure.As(err); refused {
+			return nil, errInactive
+		}
+		if err != nil {
+			return nil, err
+		}
+		out.grant = grant
 	}
 	return out, nil
 }

@@ -32,7 +32,11 @@ type App struct {
 	Keys      *keys.Manager
 	Clients   *apps.Clients
 	Users     *directory.Users
+	Orgs      *directory.Orgs
 	Apps      *apps.Applications
+	Accounts  *apps.Accounts
+	Roles     *apps.Roles
+	AppOrgs   *apps.AppOrgs
 	Tenants   *tenant.Service
 	Resolver  *tenant.Resolver
 	Sessions  *authn.Sessions
@@ -106,7 +110,11 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, store *sql
 		Policy: directory.DefaultPasswordPolicy, Now: now, MobileOptional: cfg.MobileOptional}
 	a.Sessions = &authn.Sessions{Store: store, Now: now, Idle: cfg.SessionIdle, Absolute: cfg.SessionLifetime}
 	a.Passwords = &authn.Passwords{Store: store, Hasher: hasher, Audit: a.Audit, Now: now}
+	a.Orgs = &directory.Orgs{Store: store, Audit: a.Audit, Now: now}
 	a.Apps = &apps.Applications{Store: store, Audit: a.Audit, Now: now}
+	a.Accounts = &apps.Accounts{Store: store, Audit: a.Audit, Sealer: sealer, Now: now}
+	a.Roles = &apps.Roles{Store: store, Audit: a.Audit, Now: now}
+	a.AppOrgs = &apps.AppOrgs{Store: store, Audit: a.Audit, Now: now}
 	a.Resolver = &tenant.Resolver{Store: store, Now: now}
 	a.Tenants = &tenant.Service{Store: store, Clients: a.Clients, Audit: a.Audit, Resolver: a.Resolver, Now: now}
 	return a, nil

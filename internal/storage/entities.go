@@ -210,9 +210,21 @@ type Application struct {
 	Settings       json.RawMessage
 	APIPermissions []string
 	ClientID       string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// AccessPolicy says who may sign in to the application: AccessAllUsers,
+	// or AccessAuthorized (users with an enabled account of it).
+	AccessPolicy string
+	// ClaimMappings (JSON, owned by the apps service) adds claims from the
+	// user and the user's account to tokens and assertions.
+	ClaimMappings json.RawMessage
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
+
+// Access policies of applications.
+const (
+	AccessAllUsers   = "all_users"
+	AccessAuthorized = "authorized"
+)
 
 // Session is a signed-in browser's SSO session. The cookie holds a random
 // value; only its SHA-256 (IDHash) is stored. SID is the public session id

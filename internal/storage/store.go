@@ -222,6 +222,9 @@ type AppAccountRepo interface {
 	List(ctx context.Context, tenantID, appID, accountType string, offset, limit int) ([]AppAccount, int, error)
 	// ListForUser returns every account of a user, in every application.
 	ListForUser(ctx context.Context, tenantID, userID string) ([]AppAccount, error)
+	// GetByUserWithRoles returns the user's account in the application and
+	// the codes of its roles, in one query (the sign-in path).
+	GetByUserWithRoles(ctx context.Context, tenantID, appID, userID string) (*AppAccount, []string, error)
 }
 
 // AppRoleRepo stores application roles and their members (accounts).

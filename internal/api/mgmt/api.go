@@ -15,12 +15,17 @@ import (
 
 // API holds what the management handlers use.
 type API struct {
-	Users   *directory.Users
-	Apps    *apps.Applications
-	Clients *apps.Clients
-	Tenants *tenant.Service
-	Keys    *keys.Manager
-	Audit   *audit.Recorder
+	Users *directory.Users
+	Orgs  *directory.Orgs
+	Apps  *apps.Applications
+	// Accounts, Roles and AppOrgs are what users are inside applications.
+	Accounts *apps.Accounts
+	Roles    *apps.Roles
+	AppOrgs  *apps.AppOrgs
+	Clients  *apps.Clients
+	Tenants  *tenant.Service
+	Keys     *keys.Manager
+	Audit    *audit.Recorder
 	// Store is used only to append audit events of calls that manage
 	// their own transactions.
 	Store    storage.Store
@@ -60,6 +65,12 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v2/tenant/users/{user_id}", "user_read", a.getUser},
 		{"POST", "/api/v2/tenant/users/user-by-username", "user_read", a.getUserByName},
 		{"GET", "/api/v2/tenant/users", "user_read", a.listUsers},
+
+		{"POST", "/api/v2/tenant/organizations", "org_all", a.createOrg},
+		{"PUT", "/api/v2/tenant/organizations/{org_id}", "org_all", a.updateOrg},
+		{"DELETE", "/api/v2/tenant/organizations/{org_id}", "org_all", a.deleteOrg},
+		{"GET", "/api/v2/tenant/organizations/{org_id}", "org_all", a.getOrg},
+		{"GET", "/api/v2/tenant/organizations", "org_all", a.listOrgs},
 
 		{"POST", "/api/v2/tenant/applications", "all", a.createApp},
 		{"GET", "/api/v2/tenant/applications/{application_id}", "all", a.getApp},

@@ -114,3 +114,43 @@ func collectAccounts(rows *sql.Rows, tenantID string) ([]storage.AppAccount, err
 	}
 	return out, rows.Err()
 }
+
+func (x appAccountRepo) GetByUserWithRoles(ctx context.Context, tenantID, appID, userID string) (*storage.AppAccount, []string, error) {
+	cols := "a." + joinCols(accountCols, ", a.")
+	rows, err := x.r.QueryContext(ctx, x.d.q("SELECT "+cols+`, r.code FROM app_accounts a
+		LEFT JOIN app_role_members m ON m.tenant_id = a.tenant_id AND m.account_id = a.id
+		LEFT JOIN app_roles r ON r.tenant_id = m.tenant_id AND r.id = m.role_id
+		WHERE a.tenant_id = ? AND a.application_id = ? AND a.user_id = ? ORDER BY r.code`), tenantID, appID, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var acc *storage.AppAccount
+	var roles []string
+	for rows.Next() {
+		var a storage.AppAccount
+		var user, org, code sql.NullString
+		var ext string
+		var created, updated int64
+		if err := rows.Scan(&a.ID, &a.ApplicationID, &user, &a.AccountName, &a.AccountType, &a.Name, &a.PasswordEnc, &a.Disabled,
+			&org, &ext, &created, &updated, &code); err != nil {
+			return nil, nil, err
+		}
+		if acc == nil {
+			a.TenantID, a.UserID, a.AppOrgID = tenantID, user.String, org.String
+			a.Extension = json.RawMessage(ext)
+			a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
+			acc = &a
+		}
+		if code.Valid {
+			roles = append(roles, code.String)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if acc == nil {
+		return nil, nil, storage.ErrNotFound
+	}
+	return acc, roles, nil
+}

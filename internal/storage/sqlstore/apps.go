@@ -11,15 +11,15 @@ import (
 type appRepo struct{ repos }
 
 const appCols = `id, name, description, logo_url, home_url, protocol, disabled, settings, api_permissions,
-	client_id, created_at, updated_at`
+	client_id, access_policy, claim_mappings, created_at, updated_at`
 
 func appArgs(a *storage.Application) []any {
 	return []any{a.Name, a.Description, a.LogoURL, a.HomeURL, a.Protocol, a.Disabled, jsonText(a.Settings),
-		strings.Join(a.APIPermissions, " "), a.ClientID, ms(a.CreatedAt), ms(a.UpdatedAt)}
+		strings.Join(a.APIPermissions, " "), a.ClientID, accessPolicy(a.AccessPolicy), jsonArray(a.ClaimMappings), ms(a.CreatedAt), ms(a.UpdatedAt)}
 }
 
 func (x appRepo) Create(ctx context.Context, a *storage.Application) error {
-	_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO applications (tenant_id, "+appCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+	_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO applications (tenant_id, "+appCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
 		append([]any{a.TenantID, a.ID}, appArgs(a)...)...)
 	return mapErr(err)
 }
@@ -53,7 +53,8 @@ func (x appRepo) Update(ctx context.Context, tenantID, id string, fn func(a *sto
 			return err
 		}
 		_, err = x.w.ExecContext(ctx, x.d.q(`UPDATE applications SET name = ?, description = ?, logo_url = ?, home_url = ?,
-			protocol = ?, disabled = ?, settings = ?, api_permissions = ?, client_id = ?, created_at = ?, updated_at = ?
+			protocol = ?, disabled = ?, settings = ?, api_permissions = ?, client_id = ?, access_policy = ?, claim_mappings = ?,
+			created_at = ?, updated_at = ?
 			WHERE tenant_id = ? AND id = ?`), append(appArgs(a), tenantID, id)...)
 		if err != nil {
 			return mapErr(err)
@@ -105,14 +106,29 @@ func (x appRepo) List(ctx context.Context, tenantID string, offset, limit int) (
 
 func scanApp(s scanner) (*storage.Application, error) {
 	var a storage.Application
-	var settings, perms string
+	var settings, perms, claims string
 	var created, updated int64
 	if err := s.Scan(&a.ID, &a.Name, &a.Description, &a.LogoURL, &a.HomeURL, &a.Protocol, &a.Disabled, &settings,
-		&perms, &a.ClientID, &created, &updated); err != nil {
+		&perms, &a.ClientID, &a.AccessPolicy, &claims, &created, &updated); err != nil {
 		return nil, err
 	}
+	a.ClaimMappings = json.RawMessage(claims)
 	a.Settings = json.RawMessage(settings)
 	a.APIPermissions = strings.Fields(perms)
 	a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
 	return &a, nil
+}
+
+func accessPolicy(p string) string {
+	if p == "" {
+		return storage.AccessAllUsers
+	}
+	return p
+}
+
+func jsonArray(m json.RawMessage) string {
+	if len(m) == 0 {
+		return "[]"
+	}
+	return string(m)
 }

@@ -140,6 +140,16 @@ func testAppAccounts(t *testing.T, s storage.Store) {
 	if len(roles[acc.ID]) != 2 || roles[acc.ID][0].Code != "admin" || len(roles[public.ID]) != 1 {
 		t.Fatalf("roles of: %+v", roles)
 	}
+	if got, codes, err := s.AppAccounts().GetByUserWithRoles(ctx, "t1", app1.ID, u.ID); err != nil || got.ID != acc.ID || len(codes) != 2 || codes[0] != "admin" || codes[1] != "auditor" {
+		t.Fatalf("account with roles: %+v %v %v", got, codes, err)
+	}
+	if got, codes, err := s.AppAccounts().GetByUserWithRoles(ctx, "t1", app2.ID, u.ID); err != nil || got.ID != inApp2.ID || len(codes) != 0 {
+		t.Fatalf("account without roles: %+v %v %v", got, codes, err)
+	}
+	_, _, err = s.AppAccounts().GetByUserWithRoles(ctx, "t1", app1.ID, u2.ID)
+	wantNotFound(t, "no account in the app", err)
+	_, _, err = s.AppAccounts().GetByUserWithRoles(ctx, "t2", app1.ID, u.ID)
+	wantNotFound(t, "account with roles from another tenant", err)
 	if err := s.AppRoles().RemoveMember(ctx, "t1", role.ID, public.ID); err != nil {
 		t.Fatal(err)
 	}

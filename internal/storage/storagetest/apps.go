@@ -13,7 +13,8 @@ import (
 func newApp(tenant, name string) *storage.Application {
 	return &storage.Application{TenantID: tenant, ID: idgen.New(now), Name: name, Protocol: storage.ProtocolOIDC,
 		Settings: json.RawMessage(`{"redirect_uris":["https://app.example.com/cb"]}`), APIPermissions: []string{"user_read"},
-		ClientID: "client-" + name, CreatedAt: now, UpdatedAt: now}
+		ClientID: "client-" + name, AccessPolicy: storage.AccessAuthorized,
+		ClaimMappings: json.RawMessage(`[{"claim":"roles","source":"account.roles"}]`), CreatedAt: now, UpdatedAt: now}
 }
 
 func testApplications(t *testing.T, s storage.Store) {
