@@ -1,12 +1,12 @@
 package apps
 
 import (
-	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/failure"
+	"github.com/gatehouse/gatehouse/internal/jsonobj"
 	"github.com/gatehouse/gatehouse/internal/storage"
 )
 
@@ -106,53 +106,106 @@ func (m *ClaimMapping) Goes(target string) bool {
 	return slices.Contains(m.In, target)
 }
 
-// Resolve returns the mapped value as JSON, or nil when the source is
-// empty (the claim is then left out). roles are the account's role codes.
-func (m *ClaimMapping) Resolve(u *storage.User, acc *storage.AppAccount, roles []string) json.RawMessage {
-	str := func(s string) json.RawMessage {
-		if s == "" {
-			return nil
+// Source is what mapped claims read at one sign-in: the user, and the
+// user's account and role codes in the application. Stored objects
+// (extension, profile) are read once, lazily, without decoding them.
+type Source struct {
+	User    *storage.User
+	Account *storage.AppAccount
+	Roles   []string
+
+	userExt, profile, accExt []jsonobj.Field
+	parsed                   uint8
+}
+
+func (s *Source) fields(which uint8) []jsonobj.Field {
+	if s.parsed&which == 0 {
+		s.parsed |= which
+		switch which {
+		case 1:
+			s.userExt = jsonobj.Fields(s.User.Extension)
+		case 2:
+			s.profile = jsonobj.Fields(s.User.Profile)
+		case 4:
+			if s.Account != nil {
+				s.accExt = jsonobj.Fields(s.Account.Extension)
+			}
 		}
-		b, _ := json.Marshal(s)
-		return b
 	}
+	switch which {
+	case 1:
+		return s.userExt
+	case 2:
+		return s.profile
+	}
+	return s.accExt
+}
+
+// Value is a resolved claim: a string (Str, when IsStr), a list of
+// strings (Strs, when IsList) or raw JSON (Raw). The zero Value means the
+// source is empty and the claim is left out.
+type Value struct {
+	Str    string
+	IsStr  bool
+	Strs   []string
+	IsList bool
+	Raw    []byte
+}
+
+func strValue(s string) Value {
+	if s == "" {
+		return Value{}
+	}
+	return Value{Str: s, IsStr: true}
+}
+
+// Resolve returns the mapped value for src.
+func (m *ClaimMapping) Resolve(src *Source) Value {
 	if m.Source == "" {
-		return str(m.Value)
+		return strValue(m.Value)
 	}
-	field := func(obj json.RawMessage, key string) json.RawMessage {
-		var mp map[string]json.RawMessage
-		if len(obj) == 0 || json.Unmarshal(obj, &mp) != nil {
-			return nil
-		}
-		return mp[key]
-	}
-	src := m.Source
+	u, path := src.User, m.Source
 	switch {
-	case strings.HasPrefix(src, "user.extension."):
-		return field(u.Extension, strings.TrimPrefix(src, "user.extension."))
-	case strings.HasPrefix(src, "user.attr_"):
-		return field(u.Profile, strings.TrimPrefix(src, "user."))
-	case strings.HasPrefix(src, "user."):
-		return str(map[string]string{"user_name": u.UserName, "name": u.Name, "email": u.Email, "mobile": u.Mobile,
-			"employee_id": u.EmployeeID, "external_id": u.ExternalID, "first_name": u.FirstName,
-			"middle_name": u.MiddleName, "last_name": u.LastName}[strings.TrimPrefix(src, "user.")])
+	case strings.HasPrefix(path, "user.extension."):
+		return Value{Raw: jsonobj.Get(src.fields(1), path[len("user.extension."):])}
+	case strings.HasPrefix(path, "user.attr_"):
+		return Value{Raw: jsonobj.Get(src.fields(2), path[len("user."):])}
+	case strings.HasPrefix(path, "user."):
+		switch path[len("user."):] {
+		case "user_name":
+			return strValue(u.UserName)
+		case "name":
+			return strValue(u.Name)
+		case "email":
+			return strValue(u.Email)
+		case "mobile":
+			return strValue(u.Mobile)
+		case "employee_id":
+			return strValue(u.EmployeeID)
+		case "external_id":
+			return strValue(u.ExternalID)
+		case "first_name":
+			return strValue(u.FirstName)
+		case "middle_name":
+			return strValue(u.MiddleName)
+		case "last_name":
+			return strValue(u.LastName)
+		}
+		return Value{}
 	}
+	acc := src.Account
 	if acc == nil {
-		return nil
+		return Value{}
 	}
 	switch {
-	case src == "account.account_name":
-		return str(acc.AccountName)
-	case src == "account.name":
-		return str(acc.Name)
-	case src == "account.roles":
-		if roles == nil {
-			roles = []string{}
-		}
-		b, _ := json.Marshal(roles)
-		return b
-	case strings.HasPrefix(src, "account.extension."):
-		return field(acc.Extension, strings.TrimPrefix(src, "account.extension."))
+	case path == "account.account_name":
+		return strValue(acc.AccountName)
+	case path == "account.name":
+		return strValue(acc.Name)
+	case path == "account.roles":
+		return Value{Strs: src.Roles, IsList: true}
+	case strings.HasPrefix(path, "account.extension."):
+		return Value{Raw: jsonobj.Get(src.fields(4), path[len("account.extension."):])}
 	}
-	return nil
+	return Value{}
 }

@@ -153,16 +153,25 @@ func writeTokens(w http.ResponseWriter, t *issued) {
 // mappedClaims adds the application's mapped claims for target; they go
 // before the standard claims and so win over one of the same name.
 func mappedClaims(j *jsonw, ms []apps.ClaimMapping, target string, u *storage.User, g *apps.Grant) {
-	var acc *storage.AppAccount
-	var roles []string
+	if len(ms) == 0 {
+		return
+	}
+	src := apps.Source{User: u}
 	if g != nil {
-		acc, roles = g.Account, g.Roles
+		src.Account, src.Roles = g.Account, g.Roles
 	}
 	for i := range ms {
-		if m := &ms[i]; m.Goes(target) {
-			if v := m.Resolve(u, acc, roles); v != nil {
-				j.raw(m.Claim, v)
-			}
+		m := &ms[i]
+		if !m.Goes(target) {
+			continue
+		}
+		switch v := m.Resolve(&src); {
+		case v.IsStr:
+			j.str(m.Claim, v.Str)
+		case v.IsList:
+			j.strs(m.Claim, v.Strs)
+		case v.Raw != nil:
+			j.raw(m.Claim, v.Raw)
 		}
 	}
 }

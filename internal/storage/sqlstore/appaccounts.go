@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"sort"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/storage"
 )
@@ -116,41 +118,28 @@ func collectAccounts(rows *sql.Rows, tenantID string) ([]storage.AppAccount, err
 }
 
 func (x appAccountRepo) GetByUserWithRoles(ctx context.Context, tenantID, appID, userID string) (*storage.AppAccount, []string, error) {
-	cols := "a." + joinCols(accountCols, ", a.")
-	rows, err := x.r.QueryContext(ctx, x.d.q("SELECT "+cols+`, r.code FROM app_accounts a
-		LEFT JOIN app_role_members m ON m.tenant_id = a.tenant_id AND m.account_id = a.id
-		LEFT JOIN app_roles r ON r.tenant_id = m.tenant_id AND r.id = m.role_id
-		WHERE a.tenant_id = ? AND a.application_id = ? AND a.user_id = ? ORDER BY r.code`), tenantID, appID, userID)
-	if err != nil {
-		return nil, nil, err
+	// One row: the account, and its role codes joined by spaces (codes
+	// hold no spaces).
+	agg := "group_concat(r.code, ' ')"
+	if x.d.name == dialectPostgres {
+		agg = "string_agg(r.code, ' ' ORDER BY r.code)"
 	}
-	defer rows.Close()
-	var acc *storage.AppAccount
-	var roles []string
-	for rows.Next() {
-		var a storage.AppAccount
-		var user, org, code sql.NullString
-		var ext string
-		var created, updated int64
-		if err := rows.Scan(&a.ID, &a.ApplicationID, &user, &a.AccountName, &a.AccountType, &a.Name, &a.PasswordEnc, &a.Disabled,
-			&org, &ext, &created, &updated, &code); err != nil {
-			return nil, nil, err
-		}
-		if acc == nil {
-			a.TenantID, a.UserID, a.AppOrgID = tenantID, user.String, org.String
-			a.Extension = json.RawMessage(ext)
-			a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
-			acc = &a
-		}
-		if code.Valid {
-			roles = append(roles, code.String)
-		}
+	row := x.r.QueryRowContext(ctx, x.d.q("SELECT "+accountCols+`, (SELECT `+agg+` FROM app_role_members m
+		JOIN app_roles r ON r.tenant_id = m.tenant_id AND r.id = m.role_id
+		WHERE m.tenant_id = app_accounts.tenant_id AND m.account_id = app_accounts.id)
+		FROM app_accounts WHERE tenant_id = ? AND application_id = ? AND user_id = ?`), tenantID, appID, userID)
+	var a storage.AppAccount
+	var user, org, codes sql.NullString
+	var ext string
+	var created, updated int64
+	if err := row.Scan(&a.ID, &a.ApplicationID, &user, &a.AccountName, &a.AccountType, &a.Name, &a.PasswordEnc, &a.Disabled,
+		&org, &ext, &created, &updated, &codes); err != nil {
+		return nil, nil, notFound(err)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
-	}
-	if acc == nil {
-		return nil, nil, storage.ErrNotFound
-	}
-	return acc, roles, nil
+	a.TenantID, a.UserID, a.AppOrgID = tenantID, user.String, org.String
+	a.Extension = json.RawMessage(ext)
+	a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
+	roles := strings.Fields(codes.String)
+	sort.Strings(roles)
+	return &a, roles, nil
 }
