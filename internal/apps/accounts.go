@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/idgen"
+	"github.com/gatehouse/gatehouse/internal/objmodel"
 	"github.com/gatehouse/gatehouse/internal/opt"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/storage"
@@ -130,6 +131,9 @@ func (s *Accounts) create(ctx context.Context, tenantID string, a audit.Actor, a
 		if err := s.apply(ctx, tx, acc, w); err != nil {
 			return err
 		}
+		if acc.Extension, err = objmodel.Check(ctx, tx, tenantID, storage.EntityAppAccount, appID, acc.ID, acc.Extension, nil); err != nil {
+			return err
+		}
 		return accountConflict(tx.AppAccounts().Create(ctx, acc))
 	})
 	if err != nil {
@@ -238,6 +242,16 @@ func (s *Accounts) Update(ctx context.Context, tenantID string, a audit.Actor, a
 		}
 		_, err := tx.AppAccounts().Update(ctx, tenantID, appID, id, func(acc *storage.AppAccount) error {
 			if err := s.apply(ctx, tx, acc, w); err != nil {
+				return err
+			}
+			sent := []string{}
+			if w.Extension.Set {
+				for k := range w.Extension.V {
+					sent = append(sent, k)
+				}
+			}
+			var err error
+			if acc.Extension, err = objmodel.Check(ctx, tx, tenantID, storage.EntityAppAccount, appID, acc.ID, acc.Extension, sent); err != nil {
 				return err
 			}
 			acc.UpdatedAt = s.Now()

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/idgen"
+	"github.com/gatehouse/gatehouse/internal/objmodel"
 	"github.com/gatehouse/gatehouse/internal/opt"
 	"github.com/gatehouse/gatehouse/internal/storage"
 )
@@ -121,6 +122,10 @@ func (s *Orgs) Create(ctx context.Context, tenantID string, a audit.Actor, w *Or
 				return err
 			}
 		}
+		var err error
+		if o.Extension, err = objmodel.Check(ctx, tx, tenantID, storage.EntityOrganization, "", o.ID, o.Extension, nil); err != nil {
+			return err
+		}
 		return orgConflict(tx.Orgs().Create(ctx, o))
 	})
 	if err != nil {
@@ -214,6 +219,10 @@ func (s *Orgs) Update(ctx context.Context, tenantID string, a audit.Actor, id st
 				o.ParentID = w.ParentID.V
 			}
 			if err := applyOrgExtras(o, w); err != nil {
+				return err
+			}
+			var err error
+			if o.Extension, err = objmodel.Check(ctx, tx, tenantID, storage.EntityOrganization, "", o.ID, o.Extension, sentKeys(w.Extension)); err != nil {
 				return err
 			}
 			o.UpdatedAt = s.Now()

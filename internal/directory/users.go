@@ -9,6 +9,8 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/idgen"
+	"github.com/gatehouse/gatehouse/internal/objmodel"
+	"github.com/gatehouse/gatehouse/internal/opt"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/storage"
 )
@@ -59,6 +61,9 @@ func (s *Users) Create(ctx context.Context, tenantID string, a audit.Actor, w *U
 		if err := checkManager(ctx, tx, u); err != nil {
 			return err
 		}
+		if u.Extension, err = objmodel.Check(ctx, tx, tenantID, storage.EntityUser, "", u.ID, u.Extension, nil); err != nil {
+			return err
+		}
 		return conflictFailure(tx.Users().Create(ctx, u))
 	})
 	if err != nil {
@@ -89,6 +94,9 @@ func (s *Users) Update(ctx context.Context, tenantID string, a audit.Actor, id s
 				return err
 			}
 			if err := checkManager(ctx, tx, u); err != nil {
+				return err
+			}
+			if u.Extension, err = objmodel.Check(ctx, tx, tenantID, storage.EntityUser, "", u.ID, u.Extension, sentKeys(w.Extension)); err != nil {
 				return err
 			}
 			u.UpdatedAt = s.Now()
@@ -383,4 +391,16 @@ func (s *Users) List(ctx context.Context, tenantID string, f storage.UserFilter)
 		}
 	}
 	return s.Store.Users().List(ctx, tenantID, f)
+}
+
+// sentKeys lists the extension keys a write named (none when it sent no
+// extension), for objmodel.Check on update.
+func sentKeys(v opt.Value[map[string]json.RawMessage]) []string {
+	keys := []string{}
+	if v.Set {
+		for k := range v.V {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }

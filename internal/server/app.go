@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/directory"
 	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/objmodel"
 	"github.com/gatehouse/gatehouse/internal/opt"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/secret"
@@ -37,6 +38,7 @@ type App struct {
 	Accounts  *apps.Accounts
 	Roles     *apps.Roles
 	AppOrgs   *apps.AppOrgs
+	Attrs     *objmodel.Service
 	Tenants   *tenant.Service
 	Resolver  *tenant.Resolver
 	Sessions  *authn.Sessions
@@ -115,6 +117,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, store *sql
 	a.Accounts = &apps.Accounts{Store: store, Audit: a.Audit, Sealer: sealer, Now: now}
 	a.Roles = &apps.Roles{Store: store, Audit: a.Audit, Now: now}
 	a.AppOrgs = &apps.AppOrgs{Store: store, Audit: a.Audit, Now: now}
+	a.Attrs = &objmodel.Service{Store: store, Audit: a.Audit, Now: now}
 	a.Resolver = &tenant.Resolver{Store: store, Now: now}
 	a.Tenants = &tenant.Service{Store: store, Clients: a.Clients, Audit: a.Audit, Resolver: a.Resolver, Now: now}
 	return a, nil

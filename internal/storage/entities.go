@@ -335,3 +335,30 @@ type AppOrg struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
+
+// Entities that carry custom attributes.
+const (
+	EntityUser         = "user"
+	EntityOrganization = "organization"
+	EntityAppAccount   = "app_account"
+)
+
+// AttributeDef defines one custom attribute of an entity type (for app
+// accounts, of one application). Rules holds the type's constraints as
+// JSON (owned by the objmodel service).
+type AttributeDef struct {
+	TenantID      string
+	ID            string
+	Entity        string
+	ApplicationID string // app accounts only
+	Name          string
+	DisplayName   string
+	Type          string
+	Required      bool
+	Unique        bool
+	Rules         json.RawMessage
+	Shown         bool // on portals
+	Editable      bool // by the user on the portal
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}

@@ -42,6 +42,7 @@ type Repos interface {
 	AppAccounts() AppAccountRepo
 	AppRoles() AppRoleRepo
 	AppOrgs() AppOrgRepo
+	Attributes() AttributeRepo
 }
 
 // TenantRepo stores tenants. Deleting a tenant deletes every row it owns.
@@ -253,4 +254,23 @@ type AppOrgRepo interface {
 	Delete(ctx context.Context, tenantID, appID, id string) error
 	HasChildren(ctx context.Context, tenantID, appID, id string) (bool, error)
 	List(ctx context.Context, tenantID, appID string, offset, limit int) ([]AppOrg, int, error)
+}
+
+// AttributeRepo stores custom attribute definitions and the index of their
+// unique values.
+type AttributeRepo interface {
+	Create(ctx context.Context, d *AttributeDef) error
+	Get(ctx context.Context, tenantID, id string) (*AttributeDef, error)
+	// List returns the definitions of an entity type (and application),
+	// by name.
+	List(ctx context.Context, tenantID, entity, appID string) ([]AttributeDef, error)
+	Update(ctx context.Context, tenantID, id string, fn func(d *AttributeDef) error) (*AttributeDef, error)
+	Delete(ctx context.Context, tenantID, id string) error
+	// SetUniqueValues records the values an entity holds for unique
+	// attributes (def id -> normalised value), replacing what it held for
+	// those definitions. A value another entity holds is a *ConflictError
+	// whose Field is the definition's id.
+	SetUniqueValues(ctx context.Context, tenantID, entityID string, defIDs []string, values map[string]string) error
+	// ClearUniqueValues forgets every unique value of an entity.
+	ClearUniqueValues(ctx context.Context, tenantID, entityID string) error
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/directory"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/objmodel"
 	"github.com/gatehouse/gatehouse/internal/storage"
 	"github.com/gatehouse/gatehouse/internal/tenant"
 )
@@ -21,11 +22,13 @@ type API struct {
 	// Accounts, Roles and AppOrgs are what users are inside applications.
 	Accounts *apps.Accounts
 	Roles    *apps.Roles
-	AppOrgs  *apps.AppOrgs
-	Clients  *apps.Clients
-	Tenants  *tenant.Service
-	Keys     *keys.Manager
-	Audit    *audit.Recorder
+	// Attributes are the tenant's custom attribute definitions.
+	Attributes *objmodel.Service
+	AppOrgs    *apps.AppOrgs
+	Clients    *apps.Clients
+	Tenants    *tenant.Service
+	Keys       *keys.Manager
+	Audit      *audit.Recorder
 	// Store is used only to append audit events of calls that manage
 	// their own transactions.
 	Store    storage.Store

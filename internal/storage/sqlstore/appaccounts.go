@@ -74,7 +74,12 @@ func (x appAccountRepo) Update(ctx context.Context, tenantID, appID, id string, 
 }
 
 func (x appAccountRepo) Delete(ctx context.Context, tenantID, appID, id string) error {
-	return affectedOne(x.w.ExecContext(ctx, x.d.q("DELETE FROM app_accounts WHERE tenant_id = ? AND application_id = ? AND id = ?"), tenantID, appID, id))
+	return x.inTx(ctx, func(x repos) error {
+		if err := affectedOne(x.w.ExecContext(ctx, x.d.q("DELETE FROM app_accounts WHERE tenant_id = ? AND application_id = ? AND id = ?"), tenantID, appID, id)); err != nil {
+			return err
+		}
+		return attributeRepo{x}.ClearUniqueValues(ctx, tenantID, id)
+	})
 }
 
 func (x appAccountRepo) List(ctx context.Context, tenantID, appID, accountType string, offset, limit int) ([]storage.AppAccount, int, error) {

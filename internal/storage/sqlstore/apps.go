@@ -77,6 +77,16 @@ func (x appRepo) Delete(ctx context.Context, tenantID, id string) error {
 		if err := (refreshRepo{x}).DeleteForClient(ctx, tenantID, a.ClientID); err != nil {
 			return err
 		}
+		// The application's account attributes, and the unique values its
+		// accounts held (the accounts themselves go by cascade).
+		if _, err := x.w.ExecContext(ctx, x.d.q(`DELETE FROM attribute_unique_values WHERE tenant_id = ?
+			AND entity_id IN (SELECT id FROM app_accounts WHERE tenant_id = ? AND application_id = ?)`), tenantID, tenantID, id); err != nil {
+			return err
+		}
+		if _, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM attribute_defs WHERE tenant_id = ? AND entity = 'app_account' AND application_id = ?"),
+			tenantID, id); err != nil {
+			return err
+		}
 		return affectedOne(x.w.ExecContext(ctx, x.d.q("DELETE FROM applications WHERE tenant_id = ? AND id = ?"), tenantID, id))
 	})
 }

@@ -60,6 +60,7 @@ func (x repos) Revocations() storage.RevocationRepo { return revocationRepo{x} }
 func (x repos) AppAccounts() storage.AppAccountRepo { return appAccountRepo{x} }
 func (x repos) AppRoles() storage.AppRoleRepo       { return appRoleRepo{x} }
 func (x repos) AppOrgs() storage.AppOrgRepo         { return appOrgRepo{x} }
+func (x repos) Attributes() storage.AttributeRepo   { return attributeRepo{x} }
 
 // inTx runs fn in the current transaction, or in a new one when the repos
 // are bound to the pools.

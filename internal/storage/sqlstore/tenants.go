@@ -41,6 +41,7 @@ func (x tenantRepo) List(ctx context.Context) ([]storage.Tenant, error) {
 // tenantTables lists every tenant-owned table, children before parents, so
 // that deleting in this order never trips a foreign key.
 var tenantTables = []string{
+	"attribute_unique_values", "attribute_defs",
 	"app_role_members", "app_roles", "app_accounts", "app_orgs",
 	"mgmt_tokens", "applications", "api_clients", "audit_events", "signing_keys",
 	"sso_sessions", "oauth_codes", "refresh_tokens", "consents", "revocations",

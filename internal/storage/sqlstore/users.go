@@ -145,6 +145,11 @@ func sameOrgs(a, b []storage.UserOrg) bool {
 
 func (x userRepo) Delete(ctx context.Context, tenantID, id string) error {
 	return x.inTx(ctx, func(x repos) error {
+		// Unique custom-attribute values of the user and of its accounts.
+		if _, err := x.w.ExecContext(ctx, x.d.q(`DELETE FROM attribute_unique_values WHERE tenant_id = ? AND (entity_id = ?
+			OR entity_id IN (SELECT id FROM app_accounts WHERE tenant_id = ? AND user_id = ?))`), tenantID, id, tenantID, id); err != nil {
+			return err
+		}
 		// What hangs off the user goes with it: memberships, sessions,
 		// consents and refresh tokens.
 		for _, table := range []string{"user_orgs", "sso_sessions", "consents", "refresh_tokens"} {

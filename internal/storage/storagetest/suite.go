@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"Applications", testApplications},
 		{"OrgTree", testOrgTree},
 		{"AppAccountsRolesOrgs", testAppAccounts},
+		{"Attributes", testAttributes},
 		{"Sessions", testSessions},
 		{"CodesAreSingleUse", testCodes},
 		{"RefreshTokens", testRefreshTokens},
