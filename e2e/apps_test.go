@@ -146,7 +146,9 @@ func registered(t *testing.T, what string, r resp, withSecret bool, want map[str
 	} else if _, ok := got["client_secret"]; ok || hasSecret {
 		t.Errorf("%s: a public client got a client_secret: %s", what, r.body)
 	}
-	wantJSON(t, what, r, 201, patched(want, generated))
+	// Fields every application shows, with their defaults unless given.
+	defaults := map[string]any{"category": "", "access_policy": "all_users", "claim_mappings": []any{}}
+	wantJSON(t, what, r, 201, patched(patched(defaults, want), generated))
 	return got
 }
 

@@ -99,6 +99,12 @@ func apply(a *storage.Application, s *OIDCSettings, w *AppWrite, creating bool) 
 		}
 		a.Description = w.Description.V
 	}
+	if w.Category.Set {
+		if utf8.RuneCountInString(w.Category.V) > 32 || strings.ContainsFunc(w.Category.V, isControl) {
+			return appInvalid("APP.0027", "category", "The category must be at most 32 characters, without control characters.")
+		}
+		a.Category = w.Category.V
+	}
 	if err := setURL("logo_url", &a.LogoURL, w.LogoURL.Set, w.LogoURL.V); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ type AppWrite struct {
 	Description    opt.String           `json:"description"`
 	LogoURL        opt.String           `json:"logo_url"`
 	HomeURL        opt.String           `json:"home_url"`
+	Category       opt.String           `json:"category"`
 	Protocol       opt.String           `json:"protocol"`
 	OIDC           opt.Value[OIDCWrite] `json:"oidc"`
 	APIPermissions opt.Value[[]string]  `json:"api_permissions"`

@@ -203,6 +203,7 @@ type Application struct {
 	Description string
 	LogoURL     string
 	HomeURL     string
+	Category    string // e.g. "hr", "finance": grouping in portals
 	Protocol    string
 	Disabled    bool
 	// Settings holds the protocol settings (the "oidc" object for oidc and

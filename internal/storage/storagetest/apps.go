@@ -21,7 +21,7 @@ func testApplications(t *testing.T, s storage.Store) {
 	mustTenant(t, s, "t1")
 	mustTenant(t, s, "t2")
 	a := newApp("t1", "Payroll")
-	a.Description, a.LogoURL, a.HomeURL = "pays", "https://x/logo.png", "https://x/"
+	a.Description, a.LogoURL, a.HomeURL, a.Category = "pays", "https://x/logo.png", "https://x/", "finance"
 	if err := s.InTx(ctx, func(tx storage.Repos) error {
 		if err := tx.APIClients().Create(ctx, &storage.APIClient{TenantID: "t1", ClientID: a.ClientID, SecretHash: []byte{1}, ApplicationID: a.ID, CreatedAt: now}); err != nil {
 			return err
