@@ -200,7 +200,10 @@ func (s *Applications) Register(ctx context.Context, tenantID string, a audit.Ac
 		if err := tx.APIClients().Create(ctx, cl); err != nil {
 			return err
 		}
-		return appConflict(tx.Apps().Create(ctx, app))
+		if err := appConflict(tx.Apps().Create(ctx, app)); err != nil {
+			return err
+		}
+		return setAPIScopes(ctx, tx, app, &settings)
 	})
 	if err != nil {
 		return nil, err
@@ -284,6 +287,11 @@ func (s *Applications) Update(ctx context.Context, tenantID string, a audit.Acto
 		})
 		if err != nil {
 			return appConflict(notFoundApp(err))
+		}
+		if cur, err := decode(out); err == nil {
+			if err := setAPIScopes(ctx, tx, out, &cur.OIDC); err != nil {
+				return err
+			}
 		}
 		_, err = tx.APIClients().Update(ctx, tenantID, out.ClientID, func(c *storage.APIClient) error {
 			c.Name, c.Permissions = out.Name, out.APIPermissions
@@ -387,4 +395,19 @@ func (s *Applications) changed(tenantID, clientID string) {
 	if s.OnChange != nil && clientID != "" {
 		s.OnChange(tenantID, clientID)
 	}
+}
+
+// setAPIScopes records the API scopes the application defines, refusing
+// one another application of the tenant already defines.
+func setAPIScopes(ctx context.Context, tx storage.Repos, app *storage.Application, s *OIDCSettings) error {
+	if !isOAuth(app.Protocol) {
+		return nil
+	}
+	err := tx.Apps().SetAPIScopes(ctx, app.TenantID, app.ID, s.APIScopes)
+	var ce *storage.ConflictError
+	if errors.As(err, &ce) {
+		return failure.New(failure.Conflict, "APP.0029", "oidc.api_scopes",
+			"The API scope "+strings.TrimPrefix(ce.Field, "api_scopes:")+" is already defined by another application.")
+	}
+	return err
 }

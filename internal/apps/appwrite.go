@@ -40,6 +40,8 @@ type OIDCWrite struct {
 	IDTokenLifetime         opt.Value[int]             `json:"id_token_lifetime"`
 	AccessTokenFormat       opt.String                 `json:"access_token_format"`
 	IDTokenSignedAlg        opt.String                 `json:"id_token_signed_response_alg"`
+	APIScopes               opt.Value[[]string]        `json:"api_scopes"`
+	AllowedAPIScopes        opt.Value[[]string]        `json:"allowed_api_scopes"`
 }
 
 // apply copies what w sends onto s.
@@ -83,4 +85,6 @@ func (w *OIDCWrite) apply(s *OIDCSettings) {
 	setInt(&s.IDTokenLifetime, w.IDTokenLifetime)
 	setStr(&s.AccessTokenFormat, w.AccessTokenFormat)
 	setStr(&s.IDTokenSignedAlg, w.IDTokenSignedAlg)
+	setList(&s.APIScopes, w.APIScopes)
+	setList(&s.AllowedAPIScopes, w.AllowedAPIScopes)
 }

@@ -3,6 +3,7 @@ package apps
 import (
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -29,6 +30,12 @@ type OIDCSettings struct {
 	IDTokenLifetime         int             `json:"id_token_lifetime"`
 	AccessTokenFormat       string          `json:"access_token_format"`
 	IDTokenSignedAlg        string          `json:"id_token_signed_response_alg"`
+	// APIScopes are the scopes this application defines as an API
+	// (resource server); each is unique in the tenant.
+	APIScopes []string `json:"api_scopes"`
+	// AllowedAPIScopes are other applications' API scopes this
+	// application's clients may request; the token endpoint refuses others.
+	AllowedAPIScopes []string `json:"allowed_api_scopes"`
 }
 
 // Grant types, client authentication methods and formats.
@@ -69,7 +76,7 @@ func DefaultOIDCSettings(protocol string) OIDCSettings {
 		RedirectURIs: []string{}, RedirectURIMatching: MatchExact, PostLogoutRedirectURIs: []string{},
 		GrantTypes: []string{GrantAuthorizationCode}, Scopes: []string{"openid", "profile", "email", "phone"},
 		TokenEndpointAuthMethod: AuthSecretPost, AccessTokenLifetime: 7200, IDTokenLifetime: 3600,
-		AccessTokenFormat: FormatOpaque, IDTokenSignedAlg: "RS256",
+		AccessTokenFormat: FormatOpaque, IDTokenSignedAlg: "RS256", APIScopes: []string{}, AllowedAPIScopes: []string{},
 	}
 	if protocol == storage.ProtocolOAuth2 {
 		s.Scopes = []string{"get_user_info"}
@@ -176,10 +183,41 @@ func (s *OIDCSettings) validate() error {
 	if s.AccessTokenFormat != FormatOpaque && s.AccessTokenFormat != FormatJWT {
 		return appInvalid("APP.0018", "oidc.access_token_format", "The oidc.access_token_format must be opaque or jwt.")
 	}
+	for _, l := range []struct {
+		field  string
+		scopes []string
+	}{{"oidc.api_scopes", s.APIScopes}, {"oidc.allowed_api_scopes", s.AllowedAPIScopes}} {
+		if len(l.scopes) > 50 {
+			return appInvalid("APP.0028", l.field, "The %s may hold at most 50 scopes.", l.field)
+		}
+		for _, sc := range l.scopes {
+			if !apiScopeRE.MatchString(sc) || slices.Contains(KnownScopes, sc) {
+				return appInvalid("APP.0028", l.field, "The API scope %q must be 1-128 characters: a-z, 0-9, _ . : / -, and not an OpenID Connect scope.", truncate(sc, 64))
+			}
+		}
+	}
+	if s.APIScopes == nil {
+		s.APIScopes = []string{}
+	}
+	if s.AllowedAPIScopes == nil {
+		s.AllowedAPIScopes = []string{}
+	}
 	if s.IDTokenSignedAlg != "RS256" && s.IDTokenSignedAlg != "ES256" {
 		return appInvalid("APP.0019", "oidc.id_token_signed_response_alg", "The oidc.id_token_signed_response_alg must be RS256 or ES256.")
 	}
 	return nil
+}
+
+var apiScopeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.:/-]{0,127}$`)
+
+// MayRequest reports whether the client may ask for scope: one of its
+// OpenID Connect scopes, or an API scope it is allowed (whose existence
+// the caller checks).
+func (s *OIDCSettings) MayRequest(scope string) (allowed, isAPI bool) {
+	if slices.Contains(s.Scopes, scope) {
+		return true, false
+	}
+	return slices.Contains(s.AllowedAPIScopes, scope), true
 }
 
 // CheckRedirectURI returns why u cannot be a registered redirect URI, or

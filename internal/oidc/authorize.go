@@ -53,6 +53,13 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		p.redirectError(w, r, ar, code, desc)
 		return
 	}
+	if _, unknown, err := p.apiAudiences(r.Context(), t.ID, cl, strings.Fields(ar.Scope)); err != nil {
+		p.serverError(w, r, err)
+		return
+	} else if unknown != "" {
+		p.redirectError(w, r, ar, "invalid_scope", "The API scope "+truncate(unknown, 64)+" is not defined by any application.")
+		return
+	}
 	p.proceed(w, r, cl, ar, false)
 }
 
@@ -120,14 +127,9 @@ func (p *Provider) validate(ar *authRequest, cl *client, f url.Values) (code, de
 			scope = []string{"openid"}
 		}
 	}
-	var kept []string
-	for _, sc := range scope {
-		if !slices.Contains(s.Scopes, sc) {
-			return "invalid_scope", "The scope " + truncate(sc, 64) + " is not allowed for this application."
-		}
-		if !slices.Contains(kept, sc) {
-			kept = append(kept, sc)
-		}
+	kept, refused := checkScopes(cl, scope)
+	if refused != "" {
+		return "invalid_scope", "The scope " + truncate(refused, 64) + " is not allowed for this application."
 	}
 	ar.Scope = strings.Join(kept, " ")
 	if ar.implicit() {

@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/tenant"
@@ -13,27 +12,34 @@ import (
 // among the application's (openid is meaningless here and is dropped);
 // none requested means all of them.
 func (p *Provider) grantClientCredentials(r *http.Request, cl *client) (*issued, error) {
-	allowed := cl.app.OIDC.Scopes
 	var scopes []string
 	if req := r.Form.Get("scope"); req != "" {
-		for _, s := range strings.Fields(req) {
-			if !slices.Contains(allowed, s) {
-				return nil, &oauthError{http.StatusBadRequest, "invalid_scope", "The scope " + truncate(s, 64) + " is not allowed for this application."}
-			}
-			if s != "openid" && !slices.Contains(scopes, s) {
+		kept, refused := checkScopes(cl, strings.Fields(req))
+		if refused != "" {
+			return nil, invalidScope(refused)
+		}
+		for _, s := range kept {
+			if s != "openid" {
 				scopes = append(scopes, s)
 			}
 		}
 	} else {
-		for _, s := range allowed {
+		for _, s := range cl.app.OIDC.Scopes {
 			if s != "openid" {
 				scopes = append(scopes, s)
 			}
 		}
 	}
+	aud, unknown, err := p.apiAudiences(r.Context(), tenant.FromContext(r.Context()).ID, cl, scopes)
+	if err != nil {
+		return nil, err
+	}
+	if unknown != "" {
+		return nil, &oauthError{http.StatusBadRequest, "invalid_scope", "The API scope " + truncate(unknown, 64) + " is not defined by any application."}
+	}
 	now := p.Now()
 	g := &grantInfo{tenantID: tenant.FromContext(r.Context()).ID, issuer: p.issuer(r), client: cl,
-		scope: strings.Join(scopes, " "), grantID: randomID()}
+		scope: strings.Join(scopes, " "), grantID: randomID(), audiences: aud}
 	tok, life, err := p.mintAccessToken(r.Context(), g, now)
 	if err != nil {
 		return nil, err

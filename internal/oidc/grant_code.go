@@ -75,8 +75,12 @@ func (p *Provider) grantCode(r *http.Request, cl *client) (*issued, error) {
 	if err != nil {
 		return nil, err
 	}
+	aud, _, err := p.apiAudiences(r.Context(), t.ID, cl, splitScope(c.Scope))
+	if err != nil {
+		return nil, err
+	}
 	g := &grantInfo{tenantID: t.ID, issuer: p.issuer(r), client: cl, user: u, scope: c.Scope, grantID: c.GrantID,
-		sid: c.SID, authTime: c.AuthTime, amr: c.AMR, acr: c.ACR, nonce: c.Nonce, grant: grant}
+		sid: c.SID, authTime: c.AuthTime, amr: c.AMR, acr: c.ACR, nonce: c.Nonce, grant: grant, audiences: aud}
 	return p.issue(r.Context(), g, now)
 }
 

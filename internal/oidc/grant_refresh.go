@@ -74,7 +74,11 @@ func (p *Provider) grantRefresh(r *http.Request, cl *client) (*issued, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &grantInfo{tenantID: t.ID, issuer: p.issuer(r), client: cl, user: u, scope: scope, refreshScope: old.Scope, grantID: old.GrantID, grant: grant,
+	aud, _, err := p.apiAudiences(r.Context(), t.ID, cl, splitScope(scope))
+	if err != nil {
+		return nil, err
+	}
+	g := &grantInfo{tenantID: t.ID, issuer: p.issuer(r), client: cl, user: u, scope: scope, refreshScope: old.Scope, grantID: old.GrantID, grant: grant, audiences: aud,
 		sid: old.SID, authTime: old.AuthTime, amr: old.AMR, acr: old.ACR}
 	return p.issue(r.Context(), g, now)
 }

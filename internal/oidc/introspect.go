@@ -38,9 +38,20 @@ func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
 	at, err := p.checkAccessToken(r.Context(), t.ID, tok)
 	switch {
 	case err == nil:
+		aud, _, err := p.apiAudiences(r.Context(), t.ID, at.client, splitScope(at.tok.Scope))
+		if err != nil {
+			p.serverErrorJSON(w, r, err)
+			return
+		}
 		j := newJSON(512).boolean("active", true).str("client_id", at.tok.ClientID).str("scope", at.tok.Scope).
 			str("sub", at.tok.Subject).num("exp", at.tok.ExpiresAt).num("iat", at.tok.IssuedAt).
-			str("iss", p.issuer(r)).str("token_type", "Bearer").str("aud", at.tok.ClientID).strOpt("jti", at.tok.JTI)
+			str("iss", p.issuer(r)).str("token_type", "Bearer")
+		if len(aud) > 0 {
+			j.strs("aud", append([]string{at.tok.ClientID}, aud...))
+		} else {
+			j.str("aud", at.tok.ClientID)
+		}
+		j.strOpt("jti", at.tok.JTI)
 		if at.user != nil {
 			j.str("username", at.user.UserName).strOpt("sid", at.tok.SID)
 		}

@@ -35,6 +35,9 @@ type grantInfo struct {
 	// grant is the user's account and roles in the application, for
 	// mapped claims (nil when no mapping needs them).
 	grant *apps.Grant
+	// audiences are the APIs whose scopes the token carries, besides the
+	// client itself.
+	audiences []string
 }
 
 // issued is a token response.
@@ -73,7 +76,13 @@ func (p *Provider) mintAccessToken(ctx context.Context, g *grantInfo, now time.T
 		return p.opaque.seal(t), life, nil
 	}
 	// RFC 9068: a JWT access token, typ at+jwt, audience the client.
-	j := newJSON(384).str("iss", g.issuer).str("sub", t.Subject).str("aud", t.ClientID).
+	j := newJSON(384).str("iss", g.issuer).str("sub", t.Subject)
+	if len(g.audiences) > 0 {
+		j.strs("aud", append([]string{t.ClientID}, g.audiences...))
+	} else {
+		j.str("aud", t.ClientID)
+	}
+	j.
 		num("exp", t.ExpiresAt).num("iat", t.IssuedAt).str("jti", t.JTI).str("client_id", t.ClientID).
 		str("scope", t.Scope).str("gid", t.GrantID)
 	if g.user != nil {

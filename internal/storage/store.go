@@ -155,6 +155,13 @@ type AppRepo interface {
 	Delete(ctx context.Context, tenantID, id string) error
 	// List returns a page in creation order and the tenant's total.
 	List(ctx context.Context, tenantID string, offset, limit int) ([]Application, int, error)
+	// SetAPIScopes replaces the API scopes an application defines; a
+	// scope another application defines is a *ConflictError with Field
+	// "api_scopes:<scope>".
+	SetAPIScopes(ctx context.Context, tenantID, appID string, scopes []string) error
+	// APIScopeOwners maps each scope that some application defines to
+	// that application's client id.
+	APIScopeOwners(ctx context.Context, tenantID string, scopes []string) (map[string]string, error)
 }
 
 // SessionRepo stores SSO sessions.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/storage"
@@ -141,4 +142,45 @@ func jsonArray(m json.RawMessage) string {
 		return "[]"
 	}
 	return string(m)
+}
+
+func (x appRepo) SetAPIScopes(ctx context.Context, tenantID, appID string, scopes []string) error {
+	return x.inTx(ctx, func(x repos) error {
+		if _, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM app_api_scopes WHERE tenant_id = ? AND application_id = ?"), tenantID, appID); err != nil {
+			return err
+		}
+		for _, sc := range scopes {
+			_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO app_api_scopes (tenant_id, scope, application_id) VALUES (?, ?, ?)"), tenantID, sc, appID)
+			if err != nil {
+				if err = mapErr(err); errors.Is(err, storage.ErrConflict) {
+					return &storage.ConflictError{Entity: "application", Field: "api_scopes:" + sc}
+				}
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (x appRepo) APIScopeOwners(ctx context.Context, tenantID string, scopes []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(scopes) == 0 {
+		return out, nil
+	}
+	in, args := inList(tenantID, scopes)
+	rows, err := x.r.QueryContext(ctx, x.d.q(`SELECT s.scope, a.client_id FROM app_api_scopes s
+		JOIN applications a ON a.tenant_id = s.tenant_id AND a.id = s.application_id
+		WHERE s.tenant_id = ? AND s.scope IN `+in), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sc, cid string
+		if err := rows.Scan(&sc, &cid); err != nil {
+			return nil, err
+		}
+		out[sc] = cid
+	}
+	return out, rows.Err()
 }

@@ -43,7 +43,7 @@ func (x tenantRepo) List(ctx context.Context) ([]storage.Tenant, error) {
 var tenantTables = []string{
 	"attribute_unique_values", "attribute_defs",
 	"app_role_members", "app_roles", "app_accounts", "app_orgs",
-	"mgmt_tokens", "applications", "api_clients", "audit_events", "signing_keys",
+	"mgmt_tokens", "app_api_scopes", "applications", "api_clients", "audit_events", "signing_keys",
 	"sso_sessions", "oauth_codes", "refresh_tokens", "consents", "revocations",
 	"user_orgs", "user_counts", "users", "organizations",
 }

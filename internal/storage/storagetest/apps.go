@@ -86,6 +86,29 @@ func testApplications(t *testing.T, s storage.Store) {
 	if err != nil || total != 13 || len(page) != 3 || page[0].Name != "app9" {
 		t.Fatalf("list: %d of %d (%v), first %v", len(page), total, err, page)
 	}
+	// API scopes: unique in the tenant, freed when replaced.
+	other := newApp("t1", "Other API")
+	if err := s.Apps().Create(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apps().SetAPIScopes(ctx, "t1", a.ID, []string{"payroll.read", "payroll.write"}); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Apps().SetAPIScopes(ctx, "t1", other.ID, []string{"x.read", "payroll.read"})
+	wantConflict(t, "a scope another application defines", err, "api_scopes:payroll.read")
+	owners, err := s.Apps().APIScopeOwners(ctx, "t1", []string{"payroll.read", "x.read", "nope"})
+	if err != nil || len(owners) != 1 || owners["payroll.read"] != a.ClientID {
+		t.Fatalf("owners = %v, %v (the refused replacement must leave nothing)", owners, err)
+	}
+	if o, _ := s.Apps().APIScopeOwners(ctx, "t2", []string{"payroll.read"}); len(o) != 0 {
+		t.Fatal("another tenant sees the scopes")
+	}
+	if err := s.Apps().SetAPIScopes(ctx, "t1", a.ID, []string{"payroll.write"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apps().SetAPIScopes(ctx, "t1", other.ID, []string{"payroll.read"}); err != nil {
+		t.Fatalf("a freed scope: %v", err)
+	}
 	// Deleting the application deletes its client.
 	if err := s.Apps().Delete(ctx, "t1", a.ID); err != nil {
 		t.Fatal(err)
