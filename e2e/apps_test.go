@@ -207,7 +207,8 @@ func testAppWalkthrough(t *testing.T, g *gh, auth map[string]string) {
 
 	// List: creation order, page index paging, no secrets.
 	for i := 1; i <= 9; i++ {
-		if r := g.call("POST", appsPath, map[string]any{"name": fmt.Sprintf("App %02d", i), "protocol": "cas"}, auth); r.status != 201 {
+		if r := g.call("POST", appsPath, map[string]any{"name": fmt.Sprintf("App %02d", i), "protocol": "cas",
+			"cas": map[string]any{"service_patterns": []string{"https://app.example.com/*"}}}, auth); r.status != 201 {
 			t.Fatalf("register App %02d: %d %s", i, r.status, r.body)
 		}
 	}
@@ -468,7 +469,7 @@ func testAppErrors(t *testing.T, g *gh, auth map[string]string) {
 			`{"error_code":"APP.0005","error_msg":"The name must be 1-64 characters, without control characters."}`},
 		{"duplicate name", map[string]any{"name": "Taken", "protocol": "saml"},
 			`{"error_code":"APP.0006","error_msg":"An application with this name already exists."}`},
-		{"duplicate name after trimming", map[string]any{"name": " Taken ", "protocol": "cas"},
+		{"duplicate name after trimming", map[string]any{"name": " Taken ", "protocol": "cas", "cas": map[string]any{"service_patterns": []string{"https://t.example.com/"}}},
 			`{"error_code":"APP.0006","error_msg":"An application with this name already exists."}`},
 		{"no protocol", map[string]any{"name": "Bad"},
 			`{"error_code":"APP.0007","error_msg":"The protocol must be oidc, oauth2, saml, cas or form_fill."}`},

@@ -31,6 +31,7 @@ type Applications struct {
 type App struct {
 	storage.Application
 	OIDC     OIDCSettings
+	CAS      CASSettings
 	Mappings []ClaimMapping
 	// ClientSecret is set only in the answer to register (shown once).
 	ClientSecret string
@@ -67,9 +68,15 @@ func decode(a *storage.Application) (*App, error) {
 	if out.AccessPolicy == "" {
 		out.AccessPolicy = storage.AccessAllUsers
 	}
-	if isOAuth(a.Protocol) {
+	switch {
+	case isOAuth(a.Protocol):
 		out.OIDC = DefaultOIDCSettings(a.Protocol)
 		if err := json.Unmarshal(a.Settings, &out.OIDC); err != nil {
+			return nil, err
+		}
+	case a.Protocol == storage.ProtocolCAS:
+		out.CAS = DefaultCASSettings()
+		if err := json.Unmarshal(a.Settings, &out.CAS); err != nil {
 			return nil, err
 		}
 	}
@@ -77,7 +84,7 @@ func decode(a *storage.Application) (*App, error) {
 }
 
 // apply checks and copies what w sends onto a (and its settings s).
-func apply(a *storage.Application, s *OIDCSettings, w *AppWrite, creating bool) error {
+func apply(a *storage.Application, s *OIDCSettings, cas *CASSettings, w *AppWrite, creating bool) error {
 	if w.Name.Set || creating {
 		name := strings.TrimSpace(w.Name.V)
 		if name == "" {
@@ -148,11 +155,23 @@ func apply(a *storage.Application, s *OIDCSettings, w *AppWrite, creating bool) 
 		}
 		w.OIDC.V.apply(s)
 	}
-	if isOAuth(a.Protocol) {
+	if w.CAS.Set && !w.CAS.Null {
+		if a.Protocol != storage.ProtocolCAS {
+			return appInvalid("APP.0010", "cas", "The cas settings apply only to cas applications.")
+		}
+		w.CAS.V.apply(cas)
+	}
+	switch {
+	case isOAuth(a.Protocol):
 		if err := s.validate(); err != nil {
 			return err
 		}
 		a.Settings, _ = json.Marshal(s)
+	case a.Protocol == storage.ProtocolCAS:
+		if err := cas.validate(); err != nil {
+			return err
+		}
+		a.Settings, _ = json.Marshal(cas)
 	}
 	return nil
 }
@@ -183,8 +202,8 @@ func (s *Applications) Register(ctx context.Context, tenantID string, a audit.Ac
 	app := &storage.Application{TenantID: tenantID, ID: idgen.New(now), Protocol: w.Protocol.V,
 		APIPermissions: []string{}, ClientID: idgen.Alnum(32), AccessPolicy: storage.AccessAllUsers,
 		ClaimMappings: json.RawMessage("[]"), CreatedAt: now, UpdatedAt: now}
-	settings := DefaultOIDCSettings(app.Protocol)
-	if err := apply(app, &settings, w, true); err != nil {
+	settings, cas := DefaultOIDCSettings(app.Protocol), DefaultCASSettings()
+	if err := apply(app, &settings, &cas, w, true); err != nil {
 		return nil, err
 	}
 	sec := ""
@@ -278,7 +297,7 @@ func (s *Applications) Update(ctx context.Context, tenantID string, a audit.Acto
 			if err != nil {
 				return err
 			}
-			if err := apply(app, &cur.OIDC, w, false); err != nil {
+			if err := apply(app, &cur.OIDC, &cur.CAS, w, false); err != nil {
 				return err
 			}
 			public = isOAuth(app.Protocol) && cur.OIDC.Secretless()

@@ -16,6 +16,7 @@ type AppWrite struct {
 	Category       opt.String           `json:"category"`
 	Protocol       opt.String           `json:"protocol"`
 	OIDC           opt.Value[OIDCWrite] `json:"oidc"`
+	CAS            opt.Value[CASWrite]  `json:"cas"`
 	APIPermissions opt.Value[[]string]  `json:"api_permissions"`
 	// AccessPolicy: all_users (default) or authorized (users with an
 	// enabled account of the application).

@@ -22,7 +22,7 @@ type ClaimMapping struct {
 	Claim  string   `json:"claim"`
 	Source string   `json:"source,omitempty"`
 	Value  string   `json:"value,omitempty"`
-	In     []string `json:"in,omitempty"` // id_token, userinfo, access_token (JWT); default: id_token and userinfo
+	In     []string `json:"in,omitempty"` // id_token, userinfo, access_token (JWT), cas, saml; default: all but access_token
 }
 
 // Where a mapped claim goes.
@@ -30,6 +30,8 @@ const (
 	InIDToken     = "id_token"
 	InUserinfo    = "userinfo"
 	InAccessToken = "access_token"
+	InCAS         = "cas"  // CAS 3.0 attributes
+	InSAML        = "saml" // SAML attribute statements
 )
 
 // reservedClaims are set by the protocol and never mapped over.
@@ -79,8 +81,8 @@ func checkMappings(ms []ClaimMapping) error {
 			return bad("The value of %q must be at most 1024 characters.", m.Claim)
 		}
 		for _, in := range m.In {
-			if in != InIDToken && in != InUserinfo && in != InAccessToken {
-				return bad("The in of %q may hold only id_token, userinfo and access_token.", m.Claim)
+			if !slices.Contains([]string{InIDToken, InUserinfo, InAccessToken, InCAS, InSAML}, in) {
+				return bad("The in of %q may hold only id_token, userinfo, access_token, cas and saml.", m.Claim)
 			}
 		}
 		seen[m.Claim] = true
@@ -101,7 +103,7 @@ func NeedsAccount(ms []ClaimMapping) bool {
 // Goes reports whether the mapping puts its claim in target.
 func (m *ClaimMapping) Goes(target string) bool {
 	if len(m.In) == 0 {
-		return target == InIDToken || target == InUserinfo
+		return target != InAccessToken
 	}
 	return slices.Contains(m.In, target)
 }

@@ -4,13 +4,17 @@
 package config
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -46,6 +50,7 @@ type Config struct {
 	IdleTimeout     time.Duration
 	ShutdownTimeout time.Duration
 	TrustedProxies  string
+	OutboundCAFile  string
 
 	// Bootstrap values come from the environment only (SPEC.md run contract).
 	BootstrapAdminUser       string
@@ -103,6 +108,7 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", 30*time.Second, "time allowed to write a response")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
+	fs.StringVar(&c.OutboundCAFile, "outbound-ca-file", "", "PEM file of extra certificate authorities to trust for outbound calls (CAS proxy callbacks, clients' jwks_uri), besides the system's")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (for source IPs in audit and logs)")
 }
 
@@ -240,6 +246,13 @@ func (c *Config) Validate() error {
 		}
 		c.Proxies = append(c.Proxies, pfx)
 	}
+	if c.OutboundCAFile != "" {
+		if b, err := os.ReadFile(c.OutboundCAFile); err != nil {
+			bad("--outbound-ca-file: %v", err)
+		} else if !x509.NewCertPool().AppendCertsFromPEM(b) {
+			bad("--outbound-ca-file %s: no PEM certificate in it", c.OutboundCAFile)
+		}
+	}
 	if (c.BootstrapAPIClientID == "") != (c.BootstrapAPIClientSecret == "") {
 		bad("GATEHOUSE_BOOTSTRAP_API_CLIENT_ID and GATEHOUSE_BOOTSTRAP_API_CLIENT_SECRET must be set together")
 	}
@@ -286,4 +299,23 @@ func (c *Config) KeyFilePath() string {
 // OneLine flattens an error (possibly joined) into one line.
 func OneLine(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}
+
+// OutboundClient is the HTTP client for outbound calls: a timeout, and the
+// system's roots plus --outbound-ca-file's.
+func (c *Config) OutboundClient(timeout time.Duration) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if c.OutboundCAFile != "" {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if b, err := os.ReadFile(c.OutboundCAFile); err == nil {
+			pool.AppendCertsFromPEM(b)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Timeout: timeout, Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse // outbound calls never follow redirects
+	}}
 }

@@ -264,23 +264,7 @@ func (ar *authRequest) needsSignIn(sess *storage.Session, now time.Time, resumed
 
 // currentUser returns the browser's live session and its enabled user.
 func (p *Provider) currentUser(r *http.Request, tenantID string) (*storage.Session, *storage.User, error) {
-	ck, err := r.Cookie(web.SessionCookie)
-	if err != nil {
-		return nil, nil, nil
-	}
-	sess, err := p.Sessions.Lookup(r.Context(), tenantID, ck.Value)
-	if errors.Is(err, authn.ErrNoSession) {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	u, err := p.Store.Users().Get(r.Context(), tenantID, sess.UserID)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
-		p.Sessions.End(r.Context(), tenantID, ck.Value)
-		return nil, nil, nil
-	}
-	return sess, u, err
+	return web.CurrentUser(r, p.Sessions, p.Store, tenantID)
 }
 
 // toLogin sends the browser to the sign-in page, which comes back to

@@ -153,7 +153,11 @@ func (p *Provider) clientKeys(ctx context.Context, s *apps.OIDCSettings) (*jose.
 	if err != nil {
 		return nil, err
 	}
-	res, err := jwksClient.Do(req)
+	hc := p.Client
+	if hc == nil {
+		hc = jwksClient
+	}
+	res, err := hc.Do(req)
 	if err != nil {
 		return nil, err
 	}

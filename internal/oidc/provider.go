@@ -34,6 +34,8 @@ type Provider struct {
 	// CodeLifetime is how long an authorization code may wait for its
 	// exchange.
 	CodeLifetime time.Duration
+	// Client makes outbound calls (clients' jwks_uri).
+	Client *http.Client
 
 	clients    *clientCache
 	opaque     *opaqueCodec

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gatehouse/gatehouse/internal/api/mgmt"
+	"github.com/gatehouse/gatehouse/internal/cas"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/oidc"
@@ -43,11 +44,16 @@ func New(app *App) (*Server, error) {
 		Sealer: app.Sealer, Now: app.Now, Secure: secure}
 	op := &oidc.Provider{Store: app.Store, Apps: app.Apps, Keys: app.Keys, Sessions: app.Sessions, Sealer: app.Sealer,
 		Audit: app.Audit, Pages: pages, CSRF: csrf, Log: app.Log, Now: app.Now, BaseURL: app.Cfg.BaseURL, SecureCookies: secure,
-		CodeLifetime: app.Cfg.CodeLifetime}
+		CodeLifetime: app.Cfg.CodeLifetime, Client: app.Cfg.OutboundClient(5 * time.Second)}
 	if err := op.Init(); err != nil {
 		return nil, err
 	}
-	app.Apps.OnChange = op.ApplicationChanged
+	casServer := &cas.Server{Store: app.Store, Apps: app.Apps, Sessions: app.Sessions, Sealer: app.Sealer, Audit: app.Audit,
+		Pages: pages, Log: app.Log, Now: app.Now, SecureCookies: secure, Client: app.Cfg.OutboundClient(5 * time.Second)}
+	app.Apps.OnChange = func(tenantID, clientID string) {
+		op.ApplicationChanged(tenantID, clientID)
+		casServer.ApplicationChanged(tenantID, clientID)
+	}
 	api := &mgmt.API{
 		Users: app.Users, Orgs: app.Orgs, Apps: app.Apps, Accounts: app.Accounts, Roles: app.Roles, AppOrgs: app.AppOrgs, Attributes: app.Attrs, Clients: app.Clients, Audit: app.Audit, Store: app.Store, Tenants: app.Tenants, Keys: app.Keys,
 		Location: app.Cfg.Location, Log: app.Log, Now: app.Now,
@@ -67,6 +73,9 @@ func New(app *App) (*Server, error) {
 	}
 	s.handle(tenanted, "GET /api/openapi.json", mgmt.OpenAPIHandler())
 	for _, rt := range op.Routes() {
+		s.handle(tenanted, rt.Pattern, rt.Handler)
+	}
+	for _, rt := range casServer.Routes() {
 		s.handle(tenanted, rt.Pattern, rt.Handler)
 	}
 	s.handle(tenanted, "GET /api/v1/login", http.HandlerFunc(login.Page))
@@ -158,6 +167,9 @@ func (s *Server) sweep(ctx context.Context) {
 		}
 		if _, err := s.app.Store.Codes().DeleteExpired(ctx, s.app.Now().Add(-time.Minute)); err != nil && ctx.Err() == nil {
 			s.log.Warn("sweeping expired authorization codes", "err", err)
+		}
+		if _, err := s.app.Store.CASTickets().DeleteExpired(ctx, s.app.Now().Add(-time.Minute)); err != nil && ctx.Err() == nil {
+			s.log.Warn("sweeping expired CAS tickets", "err", err)
 		}
 		if s.cfg.KeyRotation > 0 && i%10 == 0 {
 			s.rotateKeys(ctx)

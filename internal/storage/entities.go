@@ -363,3 +363,30 @@ type AttributeDef struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
+
+// CAS ticket kinds.
+const (
+	TicketService       = "ST"
+	TicketProxy         = "PT"
+	TicketProxyGranting = "PGT"
+)
+
+// CASTicket is a CAS service, proxy or proxy-granting ticket, stored by
+// hash. A proxy ticket's Proxies lists the proxy callback URLs it went
+// through, nearest first (CAS 2.0 section 2.6.2).
+type CASTicket struct {
+	TenantID      string
+	Hash          []byte
+	Kind          string
+	ApplicationID string
+	Service       string // the service (ST, PT) or the proxy callback (PGT)
+	UserID        string
+	SID           string
+	AuthTime      time.Time
+	NewLogin      bool
+	Proxies       []string
+	PGTHash       []byte // the proxy-granting ticket a PT came from
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	UsedAt        time.Time
+}

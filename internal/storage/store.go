@@ -43,6 +43,7 @@ type Repos interface {
 	AppRoles() AppRoleRepo
 	AppOrgs() AppOrgRepo
 	Attributes() AttributeRepo
+	CASTickets() CASTicketRepo
 }
 
 // TenantRepo stores tenants. Deleting a tenant deletes every row it owns.
@@ -280,4 +281,17 @@ type AttributeRepo interface {
 	SetUniqueValues(ctx context.Context, tenantID, entityID string, defIDs []string, values map[string]string) error
 	// ClearUniqueValues forgets every unique value of an entity.
 	ClearUniqueValues(ctx context.Context, tenantID, entityID string) error
+}
+
+// CASTicketRepo stores CAS tickets.
+type CASTicketRepo interface {
+	Create(ctx context.Context, t *CASTicket) error
+	// Consume marks a service or proxy ticket used and returns it as it
+	// was (UsedAt set when it had been used already), like CodeRepo.Consume.
+	Consume(ctx context.Context, tenantID string, hash []byte, now time.Time) (*CASTicket, error)
+	// Get returns a ticket without using it (proxy-granting tickets).
+	Get(ctx context.Context, tenantID string, hash []byte) (*CASTicket, error)
+	// DeleteForSession removes the tickets of an SSO session (logout).
+	DeleteForSession(ctx context.Context, tenantID, sid string) error
+	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
 }

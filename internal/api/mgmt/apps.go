@@ -23,6 +23,7 @@ type appRead struct {
 	Protocol       string              `json:"protocol"`
 	Status         string              `json:"status"`
 	OIDC           *apps.OIDCSettings  `json:"oidc,omitempty"`
+	CAS            *apps.CASSettings   `json:"cas,omitempty"`
 	APIPermissions []string            `json:"api_permissions"`
 	AccessPolicy   string              `json:"access_policy"`
 	ClaimMappings  []apps.ClaimMapping `json:"claim_mappings"`
@@ -37,9 +38,13 @@ func (a *API) appRead(app *apps.App) appRead {
 	if app.Disabled {
 		out.Status = "disabled"
 	}
-	if app.Protocol == "oidc" || app.Protocol == "oauth2" {
+	switch app.Protocol {
+	case "oidc", "oauth2":
 		s := app.OIDC
 		out.OIDC = &s
+	case "cas":
+		c := app.CAS
+		out.CAS = &c
 	}
 	if out.APIPermissions == nil {
 		out.APIPermissions = []string{}

@@ -108,6 +108,8 @@ var uniqueFields = map[string][2]string{
 	"app_orgs.code":                 {"app_org", "org_code"},
 	"attribute_defs_name_uq":        {"attribute", "name"},
 	"attribute_defs.name":           {"attribute", "name"},
+	"cas_tickets_pkey":              {"cas_ticket", "ticket"},
+	"cas_tickets.ticket_hash":       {"cas_ticket", "ticket"},
 	"applications_pkey":             {"application", "application_id"},
 	"applications.id":               {"application", "application_id"},
 	"applications_name_uq":          {"application", "name"},

@@ -61,6 +61,7 @@ func (x repos) AppAccounts() storage.AppAccountRepo { return appAccountRepo{x} }
 func (x repos) AppRoles() storage.AppRoleRepo       { return appRoleRepo{x} }
 func (x repos) AppOrgs() storage.AppOrgRepo         { return appOrgRepo{x} }
 func (x repos) Attributes() storage.AttributeRepo   { return attributeRepo{x} }
+func (x repos) CASTickets() storage.CASTicketRepo   { return casTicketRepo{x} }
 
 // inTx runs fn in the current transaction, or in a new one when the repos
 // are bound to the pools.

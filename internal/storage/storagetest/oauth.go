@@ -231,3 +231,41 @@ func testUserDeleteOAuth(t *testing.T, s storage.Store) {
 	_, err = s.RefreshTokens().Consume(ctx, "t1", rt.Hash, "c", now)
 	wantNotFound(t, "refresh token of deleted user", err)
 }
+
+func testCASTickets(t *testing.T, s storage.Store) {
+	mustTenant(t, s, "t1")
+	mustTenant(t, s, "t2")
+	st := &storage.CASTicket{TenantID: "t1", Hash: []byte("st"), Kind: storage.TicketService, ApplicationID: "a", Service: "https://app/",
+		UserID: "u", SID: "s1", AuthTime: now, NewLogin: true, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+	pt := *st
+	pt.Hash, pt.Kind, pt.Proxies, pt.PGTHash, pt.NewLogin = []byte("pt"), storage.TicketProxy, []string{"https://p1/cb", "https://p0/cb"}, []byte("pgt"), false
+	pgt := *st
+	pgt.Hash, pgt.Kind, pgt.Service = []byte("pgt"), storage.TicketProxyGranting, "https://p1/cb"
+	for _, x := range []*storage.CASTicket{st, &pt, &pgt} {
+		if err := s.CASTickets().Create(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := s.CASTickets().Consume(ctx, "t2", st.Hash, now)
+	wantNotFound(t, "ticket from another tenant", err)
+	got, err := s.CASTickets().Consume(ctx, "t1", st.Hash, now)
+	if err != nil || !got.UsedAt.IsZero() || fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", *st) {
+		t.Fatalf("first use = %+v %v", got, err)
+	}
+	if again, _ := s.CASTickets().Consume(ctx, "t1", st.Hash, now); again == nil || again.UsedAt.IsZero() {
+		t.Fatal("a service ticket was used twice")
+	}
+	if got, _ := s.CASTickets().Consume(ctx, "t1", pt.Hash, now); len(got.Proxies) != 2 || got.Proxies[0] != "https://p1/cb" || string(got.PGTHash) != "pgt" {
+		t.Fatalf("proxy ticket = %+v", got)
+	}
+	// A proxy-granting ticket is never consumed, only read.
+	if got, _ := s.CASTickets().Consume(ctx, "t1", pgt.Hash, now); got == nil || !got.UsedAt.IsZero() {
+		t.Fatal("a proxy-granting ticket was consumed")
+	}
+	if got, err := s.CASTickets().Get(ctx, "t1", pgt.Hash); err != nil || got.Kind != storage.TicketProxyGranting {
+		t.Fatalf("get pgt = %+v %v", got, err)
+	}
+	s.CASTickets().DeleteForSession(ctx, "t1", "s1")
+	_, err = s.CASTickets().Get(ctx, "t1", pgt.Hash)
+	wantNotFound(t, "ticket of an ended session", err)
+}

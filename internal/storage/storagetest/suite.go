@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"OrgTree", testOrgTree},
 		{"AppAccountsRolesOrgs", testAppAccounts},
 		{"Attributes", testAttributes},
+		{"CASTickets", testCASTickets},
 		{"Sessions", testSessions},
 		{"CodesAreSingleUse", testCodes},
 		{"RefreshTokens", testRefreshTokens},

@@ -1,0 +1,34 @@
+package cas
+
+import (
+	"net/http"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/reqinfo"
+	"github.com/gatehouse/gatehouse/internal/storage"
+	"github.com/gatehouse/gatehouse/internal/tenant"
+	"github.com/gatehouse/gatehouse/internal/web"
+)
+
+// logout is /api/v1/cas/logout?service= (CAS protocol section 2.3): it
+// ends the SSO session and its tickets, then returns to service when that
+// is a registered service, else shows a signed-out page.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	t := tenant.FromContext(r.Context())
+	if sess, _, err := web.CurrentUser(r, s.Sessions, s.Store, t.ID); err == nil && sess != nil {
+		if err := s.Store.CASTickets().DeleteForSession(r.Context(), t.ID, sess.SID); err != nil {
+			s.Log.ErrorContext(r.Context(), "cas: logout tickets", "err", err)
+		}
+		a := audit.Actor{Type: audit.ActorUser, ID: sess.UserID, SourceIP: reqinfo.From(r.Context()).IP, UserAgent: r.UserAgent()}
+		s.Store.Audit().Append(r.Context(), s.Audit.Event(t.ID, a, "logout", audit.Target{Type: "session", ID: sess.SID}, storage.ResultSuccess, "cas"))
+	}
+	web.EndSession(w, r, s.Sessions, t.ID, s.SecureCookies)
+	if service := r.URL.Query().Get("service"); service != "" {
+		if app, err := s.appFor(r.Context(), t.ID, service); err == nil && app != nil {
+			http.Redirect(w, r, service, http.StatusFound)
+			return
+		}
+	}
+	s.Pages.Render(w, http.StatusOK, web.PageMessage, web.MessageView{View: web.View{Title: "Signed out", TenantName: t.Name},
+		Message: "You are signed out."})
+}

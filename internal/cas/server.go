@@ -1,0 +1,140 @@
+package cas
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/apps"
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/authn"
+	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/storage"
+	"github.com/gatehouse/gatehouse/internal/web"
+)
+
+// Server is the CAS server of every tenant.
+type Server struct {
+	Store    storage.Store
+	Apps     *apps.Applications
+	Sessions *authn.Sessions
+	Sealer   *secret.Sealer
+	Audit    *audit.Recorder
+	Pages    *web.Pages
+	Log      *slog.Logger
+	Now      func() time.Time
+	// SecureCookies sets the Secure flag on cookies (https deployments).
+	SecureCookies bool
+	// Client calls proxy callbacks (pgtUrl); its timeout bounds them.
+	Client *http.Client
+
+	services serviceCache
+}
+
+// Route is one endpoint.
+type Route struct {
+	Pattern string
+	Handler http.HandlerFunc
+}
+
+// Routes lists the CAS endpoints.
+func (s *Server) Routes() []Route {
+	return []Route{
+		{"GET /api/v1/cas/login", s.login},
+		{"GET /api/v1/cas/login/resume", s.resume},
+		{"GET /api/v1/cas/logout", s.logout},
+		{"GET /api/v1/cas/validate", s.validate1},
+		{"GET /api/v1/cas/serviceValidate", s.serviceValidate},
+		{"GET /api/v1/cas/proxyValidate", s.proxyValidate},
+		{"GET /api/v1/cas/p3/serviceValidate", s.serviceValidate3},
+		{"GET /api/v1/cas/p3/proxyValidate", s.proxyValidate3},
+		{"GET /api/v1/cas/proxy", s.proxy},
+	}
+}
+
+// ApplicationChanged drops a tenant's cached CAS applications.
+func (s *Server) ApplicationChanged(tenantID, _ string) { s.services.forget(tenantID) }
+
+// serviceCache keeps each tenant's enabled cas applications, to map a
+// service URL to its application without reading every application.
+type serviceCache struct {
+	mu sync.Mutex
+	m  map[string]cachedApps
+}
+
+type cachedApps struct {
+	apps   []*apps.App
+	loaded time.Time
+}
+
+const serviceCacheTTL = 2 * time.Second
+
+func (c *serviceCache) forget(tenantID string) {
+	c.mu.Lock()
+	delete(c.m, tenantID)
+	c.mu.Unlock()
+}
+
+// appFor returns the enabled cas application whose service patterns match
+// service, the most specific (longest pattern) when several do.
+func (s *Server) appFor(ctx context.Context, tenantID, service string) (*apps.App, error) {
+	now := s.Now()
+	s.services.mu.Lock()
+	c, ok := s.services.m[tenantID]
+	s.services.mu.Unlock()
+	if !ok || now.Sub(c.loaded) >= serviceCacheTTL {
+		var list []*apps.App
+		for offset := 0; ; offset += 100 {
+			page, total, err := s.Apps.List(ctx, tenantID, offset, 100)
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range page {
+				if a.Protocol == storage.ProtocolCAS && !a.Disabled {
+					list = append(list, a)
+				}
+			}
+			if offset+100 >= total {
+				break
+			}
+		}
+		c = cachedApps{apps: list, loaded: now}
+		s.services.mu.Lock()
+		if s.services.m == nil {
+			s.services.m = map[string]cachedApps{}
+		}
+		s.services.m[tenantID] = c
+		s.services.mu.Unlock()
+	}
+	var best *apps.App
+	bestLen := -1
+	for _, a := range c.apps {
+		for _, p := range a.CAS.ServicePatterns {
+			if matches(p, service) && len(p) > bestLen {
+				best, bestLen = a, len(p)
+			}
+		}
+	}
+	return best, nil
+}
+
+func matches(pattern, service string) bool {
+	s := apps.CASSettings{ServicePatterns: []string{pattern}}
+	return s.MatchService(service)
+}
+
+// loginRequestFor builds the sealed resume path for a CAS login.
+func originOf(service string) string {
+	i := strings.Index(service, "://")
+	if i < 0 {
+		return ""
+	}
+	rest := service[i+3:]
+	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+		rest = rest[:j]
+	}
+	return service[:i+3] + rest
+}
