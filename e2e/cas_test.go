@@ -19,8 +19,8 @@ import (
 type casResponse struct {
 	XMLName xml.Name `xml:"http://www.yale.edu/tp/cas serviceResponse"`
 	Success *struct {
-		User       string `xml:"user"`
-		PGTIOU     string `xml:"proxyGrantingTicket"`
+		User       string   `xml:"user"`
+		PGTIOU     string   `xml:"proxyGrantingTicket"`
 		Proxies    []string `xml:"proxies>proxy"`
 		Attributes struct {
 			Items []struct {

@@ -4,14 +4,12 @@
 package config
 
 import (
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
@@ -299,23 +297,4 @@ func (c *Config) KeyFilePath() string {
 // OneLine flattens an error (possibly joined) into one line.
 func OneLine(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", "; ")
-}
-
-// OutboundClient is the HTTP client for outbound calls: a timeout, and the
-// system's roots plus --outbound-ca-file's.
-func (c *Config) OutboundClient(timeout time.Duration) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if c.OutboundCAFile != "" {
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if b, err := os.ReadFile(c.OutboundCAFile); err == nil {
-			pool.AppendCertsFromPEM(b)
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	return &http.Client{Timeout: timeout, Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse // outbound calls never follow redirects
-	}}
 }

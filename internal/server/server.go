@@ -44,12 +44,12 @@ func New(app *App) (*Server, error) {
 		Sealer: app.Sealer, Now: app.Now, Secure: secure}
 	op := &oidc.Provider{Store: app.Store, Apps: app.Apps, Keys: app.Keys, Sessions: app.Sessions, Sealer: app.Sealer,
 		Audit: app.Audit, Pages: pages, CSRF: csrf, Log: app.Log, Now: app.Now, BaseURL: app.Cfg.BaseURL, SecureCookies: secure,
-		CodeLifetime: app.Cfg.CodeLifetime, Client: app.Cfg.OutboundClient(5 * time.Second)}
+		CodeLifetime: app.Cfg.CodeLifetime, Client: outboundClient(app.Cfg, 5*time.Second)}
 	if err := op.Init(); err != nil {
 		return nil, err
 	}
 	casServer := &cas.Server{Store: app.Store, Apps: app.Apps, Sessions: app.Sessions, Sealer: app.Sealer, Audit: app.Audit,
-		Pages: pages, Log: app.Log, Now: app.Now, SecureCookies: secure, Client: app.Cfg.OutboundClient(5 * time.Second)}
+		Pages: pages, Log: app.Log, Now: app.Now, SecureCookies: secure, Client: outboundClient(app.Cfg, 5*time.Second)}
 	app.Apps.OnChange = func(tenantID, clientID string) {
 		op.ApplicationChanged(tenantID, clientID)
 		casServer.ApplicationChanged(tenantID, clientID)
