@@ -117,6 +117,10 @@ func (s *AppOrgs) Update(ctx context.Context, tenantID string, a audit.Actor, ap
 		if _, err := appFor(ctx, tx, tenantID, appID, true); err != nil {
 			return err
 		}
+		// An unknown id is APP.ORG.0001 whatever parent the body names.
+		if _, err := tx.AppOrgs().Get(ctx, tenantID, appID, id); err != nil {
+			return notFoundAppOrg(err)
+		}
 		if w.ParentID.Set && w.ParentID.V != "" {
 			// Walk up from the new parent: reaching id would make a cycle.
 			for p := w.ParentID.V; p != ""; {

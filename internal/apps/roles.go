@@ -144,9 +144,34 @@ type Outcome struct {
 }
 
 // AddMembers makes accounts of the application members of a role.
+// Accounts that already are members (or are listed twice) fail without
+// an INSERT: a unique violation would abort a PostgreSQL transaction and
+// with it the rest of the list.
 func (s *Roles) AddMembers(ctx context.Context, tenantID string, a audit.Actor, appID, roleID string, accountIDs []string) (*Outcome, error) {
+	var member map[string]bool
 	return s.members(ctx, tenantID, a, appID, roleID, accountIDs, "app_role.member.add", func(tx storage.Repos, id string) error {
-		return tx.AppRoles().AddMember(ctx, tenantID, roleID, id)
+		if member == nil {
+			roles, err := tx.AppRoles().RolesOf(ctx, tenantID, accountIDs)
+			if err != nil {
+				return err
+			}
+			member = map[string]bool{}
+			for acc, rs := range roles {
+				for _, r := range rs {
+					if r.ID == roleID {
+						member[acc] = true
+					}
+				}
+			}
+		}
+		if member[id] {
+			return storage.ErrConflict
+		}
+		if err := tx.AppRoles().AddMember(ctx, tenantID, roleID, id); err != nil {
+			return err
+		}
+		member[id] = true
+		return nil
 	})
 }
 

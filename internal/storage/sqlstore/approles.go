@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"errors"
 
 	"github.com/gatehouse/gatehouse/internal/storage"
 )
@@ -84,16 +83,17 @@ func (x appRoleRepo) List(ctx context.Context, tenantID, appID string, offset, l
 }
 
 // AddMember inserts the membership only when the account belongs to the
-// role's application (the INSERT … SELECT finds no row otherwise).
+// role's application (the INSERT … SELECT finds no row otherwise). An
+// existing membership is left alone (ON CONFLICT DO NOTHING: a unique
+// violation would abort a PostgreSQL transaction) and reported as
+// ErrNotFound like a foreign account: nothing was added.
 func (x appRoleRepo) AddMember(ctx context.Context, tenantID, roleID, accountID string) error {
 	res, err := x.w.ExecContext(ctx, x.d.q(`INSERT INTO app_role_members (tenant_id, role_id, account_id)
 		SELECT r.tenant_id, r.id, a.id FROM app_roles r JOIN app_accounts a ON a.tenant_id = r.tenant_id AND a.application_id = r.application_id
-		WHERE r.tenant_id = ? AND r.id = ? AND a.id = ?`), tenantID, roleID, accountID)
+		WHERE r.tenant_id = ? AND r.id = ? AND a.id = ?
+		ON CONFLICT DO NOTHING`), tenantID, roleID, accountID)
 	if err != nil {
-		if err = mapErr(err); errors.Is(err, storage.ErrConflict) {
-			return &storage.ConflictError{Entity: "role_member", Field: "account_Ids"}
-		}
-		return err
+		return mapErr(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return storage.ErrNotFound

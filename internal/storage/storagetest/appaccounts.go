@@ -126,7 +126,15 @@ func testAppAccounts(t *testing.T, s storage.Store) {
 	if err := s.AppRoles().AddMember(ctx, "t1", role.ID, acc.ID); err != nil {
 		t.Fatal(err)
 	}
-	wantConflict(t, "member twice", s.AppRoles().AddMember(ctx, "t1", role.ID, acc.ID), "account_Ids")
+	// Twice is a no-op reported as not found, inside a transaction too
+	// (a unique violation would abort a PostgreSQL transaction).
+	if err := s.InTx(ctx, func(tx storage.Repos) error {
+		wantNotFound(t, "member twice", tx.AppRoles().AddMember(ctx, "t1", role.ID, acc.ID))
+		_, err := tx.AppRoles().Get(ctx, "t1", role.ApplicationID, role.ID)
+		return err
+	}); err != nil {
+		t.Fatalf("transaction after a repeated member: %v", err)
+	}
 	wantNotFound(t, "another application's account", s.AppRoles().AddMember(ctx, "t1", role.ID, inApp2.ID))
 	wantNotFound(t, "unknown account", s.AppRoles().AddMember(ctx, "t1", role.ID, "nope"))
 	wantNotFound(t, "member from another tenant", s.AppRoles().AddMember(ctx, "t2", role.ID, acc.ID))
