@@ -39,6 +39,7 @@ type page struct {
 	body     string
 	location *url.URL // set when the browser was sent to an application
 	url      *url.URL
+	header   http.Header
 }
 
 func (b *browser) do(req *http.Request) page {
@@ -49,7 +50,7 @@ func (b *browser) do(req *http.Request) page {
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
-	p := page{status: res.StatusCode, body: string(body), url: res.Request.URL}
+	p := page{status: res.StatusCode, body: string(body), url: res.Request.URL, header: res.Header}
 	if loc := res.Header.Get("Location"); loc != "" && res.StatusCode/100 == 3 {
 		p.location, _ = url.Parse(loc)
 	}

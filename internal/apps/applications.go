@@ -32,6 +32,7 @@ type App struct {
 	storage.Application
 	OIDC     OIDCSettings
 	CAS      CASSettings
+	FormFill FormFillSettings
 	Mappings []ClaimMapping
 	// ClientSecret is set only in the answer to register (shown once).
 	ClientSecret string
@@ -79,12 +80,26 @@ func decode(a *storage.Application) (*App, error) {
 		if err := json.Unmarshal(a.Settings, &out.CAS); err != nil {
 			return nil, err
 		}
+	case a.Protocol == storage.ProtocolFormFill:
+		out.FormFill = DefaultFormFillSettings()
+		if err := json.Unmarshal(a.Settings, &out.FormFill); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
 
 // apply checks and copies what w sends onto a (and its settings s).
-func apply(a *storage.Application, s *OIDCSettings, cas *CASSettings, w *AppWrite, creating bool) error {
+// protocolSettings are an application's settings of each protocol; apply
+// changes and checks the ones of its protocol.
+type protocolSettings struct {
+	oidc     *OIDCSettings
+	cas      *CASSettings
+	formFill *FormFillSettings
+}
+
+func apply(a *storage.Application, ps protocolSettings, w *AppWrite, creating bool) error {
+	s, cas := ps.oidc, ps.cas
 	if w.Name.Set || creating {
 		name := strings.TrimSpace(w.Name.V)
 		if name == "" {
@@ -155,6 +170,12 @@ func apply(a *storage.Application, s *OIDCSettings, cas *CASSettings, w *AppWrit
 		}
 		w.OIDC.V.apply(s)
 	}
+	if w.FormFill.Set && !w.FormFill.Null {
+		if a.Protocol != storage.ProtocolFormFill {
+			return appInvalid("APP.0010", "form_fill", "The form_fill settings apply only to form_fill applications.")
+		}
+		w.FormFill.V.apply(ps.formFill)
+	}
 	if w.CAS.Set && !w.CAS.Null {
 		if a.Protocol != storage.ProtocolCAS {
 			return appInvalid("APP.0010", "cas", "The cas settings apply only to cas applications.")
@@ -172,6 +193,11 @@ func apply(a *storage.Application, s *OIDCSettings, cas *CASSettings, w *AppWrit
 			return err
 		}
 		a.Settings, _ = json.Marshal(cas)
+	case a.Protocol == storage.ProtocolFormFill:
+		if err := ps.formFill.validate(); err != nil {
+			return err
+		}
+		a.Settings, _ = json.Marshal(ps.formFill)
 	}
 	return nil
 }
@@ -202,8 +228,8 @@ func (s *Applications) Register(ctx context.Context, tenantID string, a audit.Ac
 	app := &storage.Application{TenantID: tenantID, ID: idgen.New(now), Protocol: w.Protocol.V,
 		APIPermissions: []string{}, ClientID: idgen.Alnum(32), AccessPolicy: storage.AccessAllUsers,
 		ClaimMappings: json.RawMessage("[]"), CreatedAt: now, UpdatedAt: now}
-	settings, cas := DefaultOIDCSettings(app.Protocol), DefaultCASSettings()
-	if err := apply(app, &settings, &cas, w, true); err != nil {
+	settings, cas, ff := DefaultOIDCSettings(app.Protocol), DefaultCASSettings(), DefaultFormFillSettings()
+	if err := apply(app, protocolSettings{&settings, &cas, &ff}, w, true); err != nil {
 		return nil, err
 	}
 	sec := ""
@@ -297,7 +323,7 @@ func (s *Applications) Update(ctx context.Context, tenantID string, a audit.Acto
 			if err != nil {
 				return err
 			}
-			if err := apply(app, &cur.OIDC, &cur.CAS, w, false); err != nil {
+			if err := apply(app, protocolSettings{&cur.OIDC, &cur.CAS, &cur.FormFill}, w, false); err != nil {
 				return err
 			}
 			public = isOAuth(app.Protocol) && cur.OIDC.Secretless()

@@ -9,15 +9,16 @@ import (
 // AppWrite is the body of register and modify (GATEHOUSE-API.md); fields
 // omitted on modify keep their value, inside "oidc" too.
 type AppWrite struct {
-	Name           opt.String           `json:"name"`
-	Description    opt.String           `json:"description"`
-	LogoURL        opt.String           `json:"logo_url"`
-	HomeURL        opt.String           `json:"home_url"`
-	Category       opt.String           `json:"category"`
-	Protocol       opt.String           `json:"protocol"`
-	OIDC           opt.Value[OIDCWrite] `json:"oidc"`
-	CAS            opt.Value[CASWrite]  `json:"cas"`
-	APIPermissions opt.Value[[]string]  `json:"api_permissions"`
+	Name           opt.String               `json:"name"`
+	Description    opt.String               `json:"description"`
+	LogoURL        opt.String               `json:"logo_url"`
+	HomeURL        opt.String               `json:"home_url"`
+	Category       opt.String               `json:"category"`
+	Protocol       opt.String               `json:"protocol"`
+	OIDC           opt.Value[OIDCWrite]     `json:"oidc"`
+	CAS            opt.Value[CASWrite]      `json:"cas"`
+	FormFill       opt.Value[FormFillWrite] `json:"form_fill"`
+	APIPermissions opt.Value[[]string]      `json:"api_permissions"`
 	// AccessPolicy: all_users (default) or authorized (users with an
 	// enabled account of the application).
 	AccessPolicy  opt.String                `json:"access_policy"`

@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/api/mgmt"
 	"github.com/gatehouse/gatehouse/internal/cas"
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/formfill"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/oidc"
 	"github.com/gatehouse/gatehouse/internal/tenant"
@@ -50,6 +51,8 @@ func New(app *App) (*Server, error) {
 	}
 	casServer := &cas.Server{Store: app.Store, Apps: app.Apps, Sessions: app.Sessions, Sealer: app.Sealer, Audit: app.Audit,
 		Pages: pages, Log: app.Log, Now: app.Now, SecureCookies: secure, Client: outboundClient(app.Cfg, 5*time.Second)}
+	formFill := &formfill.Server{Store: app.Store, Apps: app.Apps, Accounts: app.Accounts, Sessions: app.Sessions, Sealer: app.Sealer,
+		Audit: app.Audit, Pages: pages, CSRF: csrf, Log: app.Log, Now: app.Now}
 	app.Apps.OnChange = func(tenantID, clientID string) {
 		op.ApplicationChanged(tenantID, clientID)
 		casServer.ApplicationChanged(tenantID, clientID)
@@ -76,6 +79,9 @@ func New(app *App) (*Server, error) {
 		s.handle(tenanted, rt.Pattern, rt.Handler)
 	}
 	for _, rt := range casServer.Routes() {
+		s.handle(tenanted, rt.Pattern, rt.Handler)
+	}
+	for _, rt := range formFill.Routes() {
 		s.handle(tenanted, rt.Pattern, rt.Handler)
 	}
 	s.handle(tenanted, "GET /api/v1/login", http.HandlerFunc(login.Page))

@@ -243,8 +243,9 @@ type AppRoleRepo interface {
 	Update(ctx context.Context, tenantID, appID, id string, fn func(r *AppRole) error) (*AppRole, error)
 	Delete(ctx context.Context, tenantID, appID, id string) error
 	List(ctx context.Context, tenantID, appID string, offset, limit int) ([]AppRole, int, error)
-	// AddMember adds an account of the role's application; ErrConflict when
-	// it is already a member.
+	// AddMember adds an account of the role's application; ErrNotFound when
+	// the account is not one of the application's, or is already a member
+	// (nothing was added; the transaction stays usable).
 	AddMember(ctx context.Context, tenantID, roleID, accountID string) error
 	// RemoveMember: ErrNotFound when it was not a member.
 	RemoveMember(ctx context.Context, tenantID, roleID, accountID string) error

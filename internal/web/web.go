@@ -7,7 +7,9 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -31,12 +33,16 @@ const (
 	PageLogin   = "login"
 	PageConsent = "consent"
 	PageMessage = "message"
+	// PageFormFill posts a filled form to an application (one script).
+	PageFormFill = "formfill"
+	// PageCredentials asks for a user's credentials at an application.
+	PageCredentials = "credentials"
 )
 
 // NewPages parses every page template.
 func NewPages() (*Pages, error) {
 	p := &Pages{pages: map[string]*template.Template{}}
-	for _, name := range []string{PageLogin, PageConsent, PageMessage} {
+	for _, name := range []string{PageLogin, PageConsent, PageMessage, PageFormFill, PageCredentials} {
 		t, err := template.New("layout").ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
@@ -82,9 +88,52 @@ type MessageView struct {
 	RequestID string
 }
 
+// FormFillView is the page that posts a user's credentials to a form-fill
+// application: a hidden form and the one script that submits it.
+type FormFillView struct {
+	View
+	AppName string
+	Method  string
+	Action  string
+	Fields  []FormField
+	Script  template.JS
+}
+
+// FormField is one field of a filled form.
+type FormField struct{ Name, Value string }
+
+// CredentialsView asks for the user's account at a form-fill application.
+type CredentialsView struct {
+	View
+	AppName     string
+	Action      string
+	AccountName string
+	Error       string
+	CSRF        string
+}
+
+// autoSubmit is the only script any page runs; the CSP names its hash.
+const autoSubmit = `document.getElementById("autosubmit").submit();`
+
+var autoSubmitHash = func() string {
+	h := sha256.Sum256([]byte(autoSubmit))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(h[:]) + "'"
+}()
+
+// RenderFormFill writes the auto-submitting form page: its CSP allows the
+// one script by hash and form posts to action's origin only.
+func (p *Pages) RenderFormFill(w http.ResponseWriter, v FormFillView, actionOrigin string) {
+	v.Script = autoSubmit
+	p.render(w, http.StatusOK, PageFormFill, v, "script-src "+autoSubmitHash+"; "+CSP(actionOrigin))
+}
+
 // Render writes page with status. formOrigins are the origins (besides
 // this one) a form on the page may end up redirecting to.
 func (p *Pages) Render(w http.ResponseWriter, status int, page string, view any, formOrigins ...string) {
+	p.render(w, status, page, view, CSP(formOrigins...))
+}
+
+func (p *Pages) render(w http.ResponseWriter, status int, page string, view any, csp string) {
 	var buf bytes.Buffer
 	if err := p.pages[page].ExecuteTemplate(&buf, "layout", view); err != nil {
 		http.Error(w, "internal error rendering the page", http.StatusInternalServerError)
@@ -93,7 +142,7 @@ func (p *Pages) Render(w http.ResponseWriter, status int, page string, view any,
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", CSP(formOrigins...))
+	h.Set("Content-Security-Policy", csp)
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

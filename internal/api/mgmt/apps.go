@@ -12,23 +12,24 @@ import (
 // appRead is an application as the API shows it (GATEHOUSE-API.md): the
 // register body plus ids, status and times; client_secret only on register.
 type appRead struct {
-	ApplicationID  string              `json:"application_id"`
-	ClientID       string              `json:"client_id"`
-	ClientSecret   string              `json:"client_secret,omitempty"`
-	Name           string              `json:"name"`
-	Description    string              `json:"description"`
-	LogoURL        string              `json:"logo_url"`
-	HomeURL        string              `json:"home_url"`
-	Category       string              `json:"category"`
-	Protocol       string              `json:"protocol"`
-	Status         string              `json:"status"`
-	OIDC           *apps.OIDCSettings  `json:"oidc,omitempty"`
-	CAS            *apps.CASSettings   `json:"cas,omitempty"`
-	APIPermissions []string            `json:"api_permissions"`
-	AccessPolicy   string              `json:"access_policy"`
-	ClaimMappings  []apps.ClaimMapping `json:"claim_mappings"`
-	CreatedAt      *string             `json:"created_at"`
-	UpdatedAt      *string             `json:"updated_at"`
+	ApplicationID  string                 `json:"application_id"`
+	ClientID       string                 `json:"client_id"`
+	ClientSecret   string                 `json:"client_secret,omitempty"`
+	Name           string                 `json:"name"`
+	Description    string                 `json:"description"`
+	LogoURL        string                 `json:"logo_url"`
+	HomeURL        string                 `json:"home_url"`
+	Category       string                 `json:"category"`
+	Protocol       string                 `json:"protocol"`
+	Status         string                 `json:"status"`
+	OIDC           *apps.OIDCSettings     `json:"oidc,omitempty"`
+	CAS            *apps.CASSettings      `json:"cas,omitempty"`
+	FormFill       *apps.FormFillSettings `json:"form_fill,omitempty"`
+	APIPermissions []string               `json:"api_permissions"`
+	AccessPolicy   string                 `json:"access_policy"`
+	ClaimMappings  []apps.ClaimMapping    `json:"claim_mappings"`
+	CreatedAt      *string                `json:"created_at"`
+	UpdatedAt      *string                `json:"updated_at"`
 }
 
 func (a *API) appRead(app *apps.App) appRead {
@@ -45,6 +46,9 @@ func (a *API) appRead(app *apps.App) appRead {
 	case "cas":
 		c := app.CAS
 		out.CAS = &c
+	case "form_fill":
+		f := app.FormFill
+		out.FormFill = &f
 	}
 	if out.APIPermissions == nil {
 		out.APIPermissions = []string{}
