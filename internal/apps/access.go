@@ -34,10 +34,11 @@ func Mappings(a *storage.Application) []ClaimMapping {
 
 // CheckAccess decides whether a user may use an application and returns
 // the grant: one query, for the account and its roles, and only when the
-// policy or the claim mappings need it.
+// policy or the claim mappings need it; a second one, up the organisation
+// tree, for a user without an account under the organizations policy.
 func CheckAccess(ctx context.Context, store storage.Repos, a *storage.Application, mappings []ClaimMapping, u *storage.User) (*Grant, error) {
-	needAccount := a.AccessPolicy == storage.AccessAuthorized || NeedsAccount(mappings)
-	if !needAccount {
+	restricted := a.AccessPolicy == storage.AccessAuthorized || a.AccessPolicy == storage.AccessOrganizations
+	if !restricted && !NeedsAccount(mappings) {
 		return &Grant{}, nil
 	}
 	acc, roles, err := store.AppAccounts().GetByUserWithRoles(ctx, a.TenantID, a.ID, u.ID)
@@ -46,11 +47,37 @@ func CheckAccess(ctx context.Context, store storage.Repos, a *storage.Applicatio
 		if a.AccessPolicy == storage.AccessAuthorized {
 			return nil, ErrNotAuthorized
 		}
+		if a.AccessPolicy == storage.AccessOrganizations {
+			if err := inAccessOrgs(ctx, store, a, u); err != nil {
+				return nil, err
+			}
+		}
 		return &Grant{}, nil
 	case err != nil:
 		return nil, err
-	case acc.Disabled && a.AccessPolicy == storage.AccessAuthorized:
+	case acc.Disabled && restricted:
 		return nil, ErrAccountDisabled
 	}
 	return &Grant{Account: acc, Roles: roles}, nil
+}
+
+// inAccessOrgs lets in a user without an account of an application whose
+// policy is organizations when one of the user's organisations (home or
+// secondary) is one of the application's or below one of them.
+func inAccessOrgs(ctx context.Context, store storage.Repos, a *storage.Application, u *storage.User) error {
+	ids := make([]string, 0, len(u.Orgs)+1)
+	if u.HomeOrgID != "" {
+		ids = append(ids, u.HomeOrgID)
+	}
+	for _, o := range u.Orgs {
+		ids = append(ids, o.OrgID)
+	}
+	ok, err := store.Orgs().AnyWithin(ctx, a.TenantID, ids, a.AccessOrgIDs)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotAuthorized
+	}
+	return nil
 }

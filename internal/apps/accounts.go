@@ -117,7 +117,8 @@ func (s *Accounts) create(ctx context.Context, tenantID string, a audit.Actor, a
 	acc := &storage.AppAccount{TenantID: tenantID, ID: idgen.New(now), ApplicationID: appID, UserID: w.UserID.V,
 		AccountType: storage.AccountBasic, CreatedAt: now, UpdatedAt: now}
 	err := s.Audit.Do(ctx, tenantID, a, action, accountTarget(acc.ID), func(tx storage.Repos, _ *audit.Target) error {
-		if _, err := appFor(ctx, tx, tenantID, appID, true); err != nil {
+		app, err := appFor(ctx, tx, tenantID, appID, true)
+		if err != nil {
 			return err
 		}
 		u, err := tx.Users().Get(ctx, tenantID, w.UserID.V)
@@ -127,7 +128,11 @@ func (s *Accounts) create(ctx context.Context, tenantID string, a audit.Actor, a
 		if err != nil {
 			return err
 		}
-		acc.AccountName, acc.Name = u.UserName, u.Name
+		acc.AccountName, acc.Name = AccountName(app, u), u.Name
+		if !w.AccountName.Set && !accountNameOK(acc.AccountName) {
+			return failure.Invalidf("APP_ACCOUNT.0036", "account_name",
+				"The application's account_name_rule gives no valid account name for this user (%s): send account_name.", app.AccountNameRule)
+		}
 		if err := s.apply(ctx, tx, acc, w); err != nil {
 			return err
 		}

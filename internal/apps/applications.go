@@ -145,11 +145,8 @@ func apply(a *storage.Application, ps protocolSettings, w *AppWrite, creating bo
 		}
 		a.APIPermissions = perms
 	}
-	if w.AccessPolicy.Set {
-		if w.AccessPolicy.V != storage.AccessAllUsers && w.AccessPolicy.V != storage.AccessAuthorized {
-			return appInvalid("APP.0026", "access_policy", "The access_policy must be all_users or authorized.")
-		}
-		a.AccessPolicy = w.AccessPolicy.V
+	if err := applyAccess(a, w); err != nil {
+		return err
 	}
 	if w.ClaimMappings.Set {
 		ms := w.ClaimMappings.V
@@ -226,8 +223,8 @@ func (s *Applications) Register(ctx context.Context, tenantID string, a audit.Ac
 	}
 	now := s.Now()
 	app := &storage.Application{TenantID: tenantID, ID: idgen.New(now), Protocol: w.Protocol.V,
-		APIPermissions: []string{}, ClientID: idgen.Alnum(32), AccessPolicy: storage.AccessAllUsers,
-		ClaimMappings: json.RawMessage("[]"), CreatedAt: now, UpdatedAt: now}
+		APIPermissions: []string{}, ClientID: idgen.Alnum(32), AccessPolicy: storage.AccessAllUsers, AccessOrgIDs: []string{},
+		AccountNameRule: "user_name", ClaimMappings: json.RawMessage("[]"), CreatedAt: now, UpdatedAt: now}
 	settings, cas, ff := DefaultOIDCSettings(app.Protocol), DefaultCASSettings(), DefaultFormFillSettings()
 	if err := apply(app, protocolSettings{&settings, &cas, &ff}, w, true); err != nil {
 		return nil, err
@@ -243,6 +240,9 @@ func (s *Applications) Register(ctx context.Context, tenantID string, a audit.Ac
 	}
 	err := s.Audit.Do(ctx, tenantID, a, "application.create", appTarget(app.ID), func(tx storage.Repos, _ *audit.Target) error {
 		if err := tx.APIClients().Create(ctx, cl); err != nil {
+			return err
+		}
+		if err := checkAccessOrgs(ctx, tx, app); err != nil {
 			return err
 		}
 		if err := appConflict(tx.Apps().Create(ctx, app)); err != nil {
@@ -332,6 +332,11 @@ func (s *Applications) Update(ctx context.Context, tenantID string, a audit.Acto
 		})
 		if err != nil {
 			return appConflict(notFoundApp(err))
+		}
+		if w.AccessOrgIDs.Set {
+			if err := checkAccessOrgs(ctx, tx, out); err != nil {
+				return err
+			}
 		}
 		if cur, err := decode(out); err == nil {
 			if err := setAPIScopes(ctx, tx, out, &cur.OIDC); err != nil {

@@ -19,10 +19,13 @@ type AppWrite struct {
 	CAS            opt.Value[CASWrite]      `json:"cas"`
 	FormFill       opt.Value[FormFillWrite] `json:"form_fill"`
 	APIPermissions opt.Value[[]string]      `json:"api_permissions"`
-	// AccessPolicy: all_users (default) or authorized (users with an
-	// enabled account of the application).
-	AccessPolicy  opt.String                `json:"access_policy"`
-	ClaimMappings opt.Value[[]ClaimMapping] `json:"claim_mappings"`
+	// AccessPolicy: all_users (default), authorized (users with an
+	// enabled account of the application) or organizations (those, and
+	// members of AccessOrgIDs or organisations below them).
+	AccessPolicy    opt.String                `json:"access_policy"`
+	AccessOrgIDs    opt.Value[[]string]       `json:"access_org_ids"`
+	AccountNameRule opt.String                `json:"account_name_rule"`
+	ClaimMappings   opt.Value[[]ClaimMapping] `json:"claim_mappings"`
 }
 
 // OIDCWrite is the "oidc" object of AppWrite.

@@ -149,7 +149,7 @@ func (s *Server) askCredentials(w http.ResponseWriter, r *http.Request, tg *targ
 		s.errorPage(w, r, http.StatusForbidden, "Your administrator has not set your account for "+tg.app.Name+" yet. Ask them to.")
 		return
 	}
-	name := tg.user.UserName
+	name := apps.AccountName(&tg.app.Application, tg.user)
 	if tg.account != nil {
 		name = tg.account.AccountName
 	}

@@ -212,8 +212,13 @@ type Application struct {
 	APIPermissions []string
 	ClientID       string
 	// AccessPolicy says who may sign in to the application: AccessAllUsers,
-	// or AccessAuthorized (users with an enabled account of it).
+	// AccessAuthorized (users with an enabled account of it), or
+	// AccessOrganizations (those, and members of AccessOrgIDs' subtrees).
 	AccessPolicy string
+	AccessOrgIDs []string
+	// AccountNameRule names a user's new account in the application (the
+	// apps service owns its forms: user_name, email, a template…).
+	AccountNameRule string
 	// ClaimMappings (JSON, owned by the apps service) adds claims from the
 	// user and the user's account to tokens and assertions.
 	ClaimMappings json.RawMessage
@@ -225,6 +230,9 @@ type Application struct {
 const (
 	AccessAllUsers   = "all_users"
 	AccessAuthorized = "authorized"
+	// AccessOrganizations: users with an enabled account, and members of
+	// the application's organisations (or organisations below them).
+	AccessOrganizations = "organizations"
 )
 
 // Session is a signed-in browser's SSO session. The cookie holds a random

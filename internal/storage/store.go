@@ -90,6 +90,9 @@ type OrgRepo interface {
 	Tree(ctx context.Context, tenantID, rootID string, maxDepth, offset, limit int) ([]Organization, int, error)
 	// Subtree returns the ids of id and all its descendants.
 	Subtree(ctx context.Context, tenantID, id string) ([]string, error)
+	// AnyWithin reports whether one of orgIDs is one of roots or below one
+	// of them (one query walking up from orgIDs).
+	AnyWithin(ctx context.Context, tenantID string, orgIDs, roots []string) (bool, error)
 	// HasChildren and HasMembers tell whether an organisation is empty.
 	HasChildren(ctx context.Context, tenantID, id string) (bool, error)
 	HasMembers(ctx context.Context, tenantID string, ids []string) (bool, error)

@@ -12,30 +12,32 @@ import (
 // appRead is an application as the API shows it (GATEHOUSE-API.md): the
 // register body plus ids, status and times; client_secret only on register.
 type appRead struct {
-	ApplicationID  string                 `json:"application_id"`
-	ClientID       string                 `json:"client_id"`
-	ClientSecret   string                 `json:"client_secret,omitempty"`
-	Name           string                 `json:"name"`
-	Description    string                 `json:"description"`
-	LogoURL        string                 `json:"logo_url"`
-	HomeURL        string                 `json:"home_url"`
-	Category       string                 `json:"category"`
-	Protocol       string                 `json:"protocol"`
-	Status         string                 `json:"status"`
-	OIDC           *apps.OIDCSettings     `json:"oidc,omitempty"`
-	CAS            *apps.CASSettings      `json:"cas,omitempty"`
-	FormFill       *apps.FormFillSettings `json:"form_fill,omitempty"`
-	APIPermissions []string               `json:"api_permissions"`
-	AccessPolicy   string                 `json:"access_policy"`
-	ClaimMappings  []apps.ClaimMapping    `json:"claim_mappings"`
-	CreatedAt      *string                `json:"created_at"`
-	UpdatedAt      *string                `json:"updated_at"`
+	ApplicationID   string                 `json:"application_id"`
+	ClientID        string                 `json:"client_id"`
+	ClientSecret    string                 `json:"client_secret,omitempty"`
+	Name            string                 `json:"name"`
+	Description     string                 `json:"description"`
+	LogoURL         string                 `json:"logo_url"`
+	HomeURL         string                 `json:"home_url"`
+	Category        string                 `json:"category"`
+	Protocol        string                 `json:"protocol"`
+	Status          string                 `json:"status"`
+	OIDC            *apps.OIDCSettings     `json:"oidc,omitempty"`
+	CAS             *apps.CASSettings      `json:"cas,omitempty"`
+	FormFill        *apps.FormFillSettings `json:"form_fill,omitempty"`
+	APIPermissions  []string               `json:"api_permissions"`
+	AccessPolicy    string                 `json:"access_policy"`
+	AccessOrgIDs    []string               `json:"access_org_ids"`
+	AccountNameRule string                 `json:"account_name_rule"`
+	ClaimMappings   []apps.ClaimMapping    `json:"claim_mappings"`
+	CreatedAt       *string                `json:"created_at"`
+	UpdatedAt       *string                `json:"updated_at"`
 }
 
 func (a *API) appRead(app *apps.App) appRead {
 	out := appRead{ApplicationID: app.ID, ClientID: app.ClientID, ClientSecret: app.ClientSecret, Name: app.Name,
 		Description: app.Description, LogoURL: app.LogoURL, HomeURL: app.HomeURL, Category: app.Category, Protocol: app.Protocol,
-		Status: "enabled", APIPermissions: app.APIPermissions, AccessPolicy: app.AccessPolicy, ClaimMappings: app.Mappings, CreatedAt: a.stamp(app.CreatedAt), UpdatedAt: a.stamp(app.UpdatedAt)}
+		Status: "enabled", APIPermissions: app.APIPermissions, AccessPolicy: app.AccessPolicy, AccessOrgIDs: app.AccessOrgIDs, AccountNameRule: app.AccountNameRule, ClaimMappings: app.Mappings, CreatedAt: a.stamp(app.CreatedAt), UpdatedAt: a.stamp(app.UpdatedAt)}
 	if app.Disabled {
 		out.Status = "disabled"
 	}
@@ -52,6 +54,9 @@ func (a *API) appRead(app *apps.App) appRead {
 	}
 	if out.APIPermissions == nil {
 		out.APIPermissions = []string{}
+	}
+	if out.AccessOrgIDs == nil {
+		out.AccessOrgIDs = []string{}
 	}
 	return out
 }

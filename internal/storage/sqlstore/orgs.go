@@ -152,6 +152,25 @@ func (x orgRepo) Subtree(ctx context.Context, tenantID, id string) ([]string, er
 	return ids, rows.Err()
 }
 
+func (x orgRepo) AnyWithin(ctx context.Context, tenantID string, orgIDs, roots []string) (bool, error) {
+	if len(orgIDs) == 0 || len(roots) == 0 {
+		return false, nil
+	}
+	from, args := inList(tenantID, orgIDs)
+	args = append(args, tenantID)
+	to, rargs := inList(tenantID, roots)
+	args = append(args, rargs[1:]...)
+	// UNION (not UNION ALL) stops at a node already seen.
+	q := `WITH RECURSIVE up(id, parent_id) AS (
+		SELECT id, parent_id FROM organizations WHERE tenant_id = ? AND id IN ` + from + `
+		UNION
+		SELECT o.id, o.parent_id FROM organizations o JOIN up ON o.tenant_id = ? AND o.id = up.parent_id)
+		SELECT count(*) FROM (SELECT 1 FROM up WHERE id IN ` + to + ` LIMIT 1) s`
+	var n int
+	err := x.r.QueryRowContext(ctx, x.d.q(q), args...).Scan(&n)
+	return n > 0, err
+}
+
 func (x orgRepo) HasChildren(ctx context.Context, tenantID, id string) (bool, error) {
 	var n int
 	err := x.r.QueryRowContext(ctx, x.d.q("SELECT count(*) FROM (SELECT 1 FROM organizations WHERE tenant_id = ? AND parent_id = ? LIMIT 1) s"), tenantID, id).Scan(&n)

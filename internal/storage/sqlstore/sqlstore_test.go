@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"os"
 	"sync"
 	"testing"
 
@@ -56,8 +57,11 @@ func TestMigrateConcurrently(t *testing.T) {
 			if err != nil || got != want {
 				t.Fatalf("schema version %d, want %d (%v)", got, want, err)
 			}
-			if total != want {
-				t.Fatalf("%d migrations applied in all, want %d: some ran twice or not at all", total, want)
+			// Versions need not be contiguous (branches may land out of
+			// order): count the files.
+			files, _ := os.ReadDir("migrations/sqlite")
+			if total != len(files) {
+				t.Fatalf("%d migrations applied in all, want %d: some ran twice or not at all", total, len(files))
 			}
 		})
 	}

@@ -77,6 +77,27 @@ func testOrgTree(t *testing.T, s storage.Store) {
 	if err != nil || len(sub) != 4 || sub[0] != ids["A1x"] || sub[3] != ids["A"] {
 		t.Fatalf("subtree of A (deepest first) = %v, %v", sub, err)
 	}
+	// AnyWithin walks up from the given organisations.
+	for _, c := range []struct {
+		from, roots []string
+		want        bool
+	}{
+		{[]string{ids["A1x"]}, []string{ids["A"]}, true},
+		{[]string{ids["A1x"]}, []string{ids["A1x"]}, true},
+		{[]string{ids["B1"], ids["A2"]}, []string{ids["A1"], ids["B"]}, true},
+		{[]string{ids["A"]}, []string{ids["A1"]}, false}, // not upwards
+		{[]string{ids["B1"]}, []string{ids["A"], ids["A1x"]}, false},
+		{[]string{"nope"}, []string{ids["A"]}, false},
+		{nil, []string{ids["A"]}, false},
+		{[]string{ids["A1x"]}, nil, false},
+	} {
+		if got, err := s.Orgs().AnyWithin(ctx, "t1", c.from, c.roots); err != nil || got != c.want {
+			t.Errorf("AnyWithin(%v, %v) = %v, %v; want %v", c.from, c.roots, got, err, c.want)
+		}
+	}
+	if got, _ := s.Orgs().AnyWithin(ctx, "t2", []string{ids["A1x"]}, []string{ids["A"]}); got {
+		t.Error("AnyWithin crosses tenants")
+	}
 	// Sibling names are unique, roots included; cousins may share one.
 	dup := &storage.Organization{TenantID: "t1", ID: idgen.New(now), Code: "X", Name: "n-A1", ParentID: ids["A"], CreatedAt: now, UpdatedAt: now}
 	wantConflict(t, "sibling with the same name", s.Orgs().Create(ctx, dup), "name")
