@@ -18,9 +18,15 @@ import (
 
 // listTarget is one list request: a filter and a page index.
 type listTarget struct {
+	path  string // the list's path; "" is the user list
 	query string // org_id=... or updated_at_greater=...
 	page  int
 }
+
+const (
+	usersPath = "/api/v2/tenant/users"
+	orgsPath  = "/api/v2/tenant/organizations"
+)
 
 // listScenario is a set of targets that one run picks from at random, so
 // that it does not measure one cached page.
@@ -36,8 +42,8 @@ func runList(args []string) error {
 	var warmup, dur time.Duration
 	var maxReqs, sampleOrgs int
 	fs.StringVar(&clients, "clients", "1,4", "comma-separated numbers of concurrent clients; each scenario runs once per number")
-	fs.StringVar(&scenarios, "scenarios", "org,org-large,updated,all-first,all-mid",
-		"comma-separated: org (a department, middle page), org-large (a project org, middle page), updated (updated_at_greater, middle page), all-first (no filter, page 0), all-mid (no filter, middle page)")
+	fs.StringVar(&scenarios, "scenarios", "org,org-large,updated,all-first,all-mid,subtree,subtree-division",
+		"comma-separated: org (a department, middle page), org-large (a project org, middle page), updated (updated_at_greater, middle page), all-first (no filter, page 0), all-mid (no filter, middle page), subtree (the organisation list of the whole tree, all_child=true, middle page), subtree-division (a division's subtree, middle page)")
 	fs.StringVar(&updatedAfter, "updated-after", "2024-12-10 00:00:00", "updated_at_greater of the updated scenario")
 	fs.DurationVar(&warmup, "warmup", 3*time.Second, "warm-up per run, not measured")
 	fs.DurationVar(&dur, "duration", 20*time.Second, "measured time per run at most")
@@ -70,18 +76,19 @@ func runList(args []string) error {
 	if err != nil {
 		return err
 	}
-	middle := func(query string, spread int) ([]listTarget, int, error) {
-		total, err := listTotal(ctx, p.base, tok, query)
+	middleOf := func(path, query string, spread int) ([]listTarget, int, error) {
+		total, err := listTotalAt(ctx, p.base, tok, path, query)
 		if err != nil {
 			return nil, 0, err
 		}
 		mid := total / 10 / 2
 		var ts []listTarget
 		for pg := max(0, mid-spread); pg <= mid+spread; pg++ {
-			ts = append(ts, listTarget{query, pg})
+			ts = append(ts, listTarget{path, query, pg})
 		}
 		return ts, total, nil
 	}
+	middle := func(query string, spread int) ([]listTarget, int, error) { return middleOf(usersPath, query, spread) }
 	var runs []listScenario
 	for _, name := range strings.Split(scenarios, ",") {
 		sc := listScenario{}
@@ -116,7 +123,7 @@ func runList(args []string) error {
 			if err != nil {
 				return err
 			}
-			sc.targets = []listTarget{{"org_id=", 0}}
+			sc.targets = []listTarget{{usersPath, "org_id=", 0}}
 			sc.name = fmt.Sprintf("all-first: %d users, page 0", total)
 		case "all-mid":
 			ts, total, err := middle("org_id=", 50)
@@ -125,6 +132,25 @@ func runList(args []string) error {
 			}
 			sc.targets = ts
 			sc.name = fmt.Sprintf("all-mid: %d users, pages %d-%d", total, ts[0].page, ts[len(ts)-1].page)
+		case "subtree", "subtree-division":
+			root, divisions, err := seededTreeIDs(ctx, c.db, 20)
+			if err != nil {
+				return err
+			}
+			ids := []string{root}
+			if name == "subtree-division" {
+				ids = divisions
+			}
+			sum := 0
+			for _, id := range ids {
+				ts, total, err := middleOf(orgsPath, "org_id="+id+"&all_child=true", 5)
+				if err != nil {
+					return err
+				}
+				sum += total
+				sc.targets = append(sc.targets, ts...)
+			}
+			sc.name = fmt.Sprintf("%s: %d subtree(s) of ~%d organisations, middle pages", name, len(ids), sum/len(ids))
 		default:
 			return fmt.Errorf("unknown scenario %q", name)
 		}
@@ -145,13 +171,53 @@ func listOp(base, token string, ts []listTarget) op {
 	return func(ctx context.Context, _, _ int) error {
 		t := ts[rand.IntN(len(ts))]
 		req, err := http.NewRequestWithContext(ctx, "GET",
-			fmt.Sprintf("%s/api/v2/tenant/users?%s&offset=%d&limit=10", base, t.query, t.page), nil)
+			fmt.Sprintf("%s%s?%s&offset=%d&limit=10", base, t.path, t.query, t.page), nil)
 		if err != nil {
 			return err
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 		return doJSON(req, http.StatusOK, nil)
 	}
+}
+
+// listTotalAt is the total a list answers for query.
+func listTotalAt(ctx context.Context, base, token, path, query string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+path+"?offset=0&limit=10&"+query, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	var out struct {
+		Total int `json:"total"`
+	}
+	if err := doJSON(req, http.StatusOK, &out); err != nil {
+		return 0, fmt.Errorf("list %s?%s: %w", path, query, err)
+	}
+	return out.Total, nil
+}
+
+// seededTreeIDs looks up the seeded root and up to n divisions.
+func seededTreeIDs(ctx context.Context, dsn string, n int) (root string, divisions []string, err error) {
+	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		return "", nil, err
+	}
+	defer st.Close()
+	o, err := st.Orgs().GetByCode(ctx, storage.DefaultTenantID, rootCode)
+	if err != nil {
+		return "", nil, fmt.Errorf("the seeded root organisation %s: %w (run ghbench seed first)", rootCode, err)
+	}
+	for i := 0; len(divisions) < n; i++ {
+		d, err := st.Orgs().GetByCode(ctx, storage.DefaultTenantID, divisionCode(i))
+		if errors.Is(err, storage.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		divisions = append(divisions, d.ID)
+	}
+	return o.ID, divisions, nil
 }
 
 // seededOrgIDs looks up, through the storage layer, the ids of n seeded
