@@ -23,6 +23,8 @@ type Orgs struct {
 	Store storage.Store
 	Audit *audit.Recorder
 	Now   func() time.Time
+
+	trees treeCache
 }
 
 // OrgWrite is the body of create and modify.
@@ -334,5 +336,5 @@ func (s *Orgs) List(ctx context.Context, tenantID, orgID string, allChild bool, 
 			return nil, 0, err
 		}
 	}
-	return s.Store.Orgs().Tree(ctx, tenantID, orgID, depth, offset, limit)
+	return s.treePage(ctx, tenantID, orgID, depth, offset, limit)
 }

@@ -83,11 +83,17 @@ type OrgRepo interface {
 	FirstRoot(ctx context.Context, tenantID string) (*Organization, error)
 	// Update reads, applies fn and writes in one transaction.
 	Update(ctx context.Context, tenantID, id string, fn func(o *Organization) error) (*Organization, error)
-	// Tree lists organisations breadth-first (by depth, then sequence,
-	// then code): the tree under rootID (itself included), or every root's
-	// when rootID is "". maxDepth > 0 limits the levels (1: the start
-	// level only). It returns one page and the total.
-	Tree(ctx context.Context, tenantID, rootID string, maxDepth, offset, limit int) ([]Organization, int, error)
+	// TreeIDs lists organisation ids breadth-first (by depth, then
+	// sequence, then code): the tree under rootID (itself included), or
+	// every root's when rootID is "". maxDepth > 0 limits the levels (1: the
+	// start level only).
+	TreeIDs(ctx context.Context, tenantID, rootID string, maxDepth int) ([]string, error)
+	// TreeVersion changes whenever an organisation of the tenant is
+	// created, changed or deleted (in the same transaction).
+	TreeVersion(ctx context.Context, tenantID string) (int64, error)
+	// GetMany returns the organisations with these ids, in their order
+	// (ids it does not find are left out).
+	GetMany(ctx context.Context, tenantID string, ids []string) ([]Organization, error)
 	// Subtree returns the ids of id and all its descendants.
 	Subtree(ctx context.Context, tenantID, id string) ([]string, error)
 	// AnyWithin reports whether one of orgIDs is one of roots or below one

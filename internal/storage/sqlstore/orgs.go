@@ -15,10 +15,28 @@ type orgRepo struct{ repos }
 const orgCols = "id, code, name, parent_id, category, sequence, extension, created_at, updated_at"
 
 func (x orgRepo) Create(ctx context.Context, o *storage.Organization) error {
-	_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO organizations (tenant_id, "+orgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-		o.TenantID, o.ID, o.Code, o.Name, nullable(o.ParentID), o.Category, o.Sequence, jsonText(o.Extension),
-		ms(o.CreatedAt), ms(o.UpdatedAt))
-	return mapErr(err)
+	return x.inTx(ctx, func(x repos) error {
+		_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO organizations (tenant_id, "+orgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+			o.TenantID, o.ID, o.Code, o.Name, nullable(o.ParentID), o.Category, o.Sequence, jsonText(o.Extension),
+			ms(o.CreatedAt), ms(o.UpdatedAt))
+		if err != nil {
+			return mapErr(err)
+		}
+		return orgRepo{x}.bumpTree(ctx, o.TenantID)
+	})
+}
+
+// bumpTree moves the tenant's org_tree_version on, inside the write's
+// transaction.
+func (x orgRepo) bumpTree(ctx context.Context, tenantID string) error {
+	_, err := x.w.ExecContext(ctx, x.d.q("UPDATE tenants SET org_tree_version = org_tree_version + 1 WHERE id = ?"), tenantID)
+	return err
+}
+
+func (x orgRepo) TreeVersion(ctx context.Context, tenantID string) (int64, error) {
+	var v int64
+	err := x.r.QueryRowContext(ctx, x.d.q("SELECT org_tree_version FROM tenants WHERE id = ?"), tenantID).Scan(&v)
+	return v, notFound(err)
 }
 
 func (x orgRepo) Get(ctx context.Context, tenantID, id string) (*storage.Organization, error) {
@@ -86,7 +104,7 @@ func (x orgRepo) Update(ctx context.Context, tenantID, id string, fn func(o *sto
 			return mapErr(err)
 		}
 		out = o
-		return nil
+		return orgRepo{x}.bumpTree(ctx, tenantID)
 	})
 	return out, err
 }
@@ -112,55 +130,26 @@ func (x orgRepo) treeArgs(tenantID, rootID string, maxDepth int) (string, []any)
 	return fmt.Sprintf(treeCTE, start), args
 }
 
-// Tree walks the tree once: the page is sorted on what the walk carries
-// (depth, sequence, code), the total comes with it (count(*) OVER ()), and
-// only the page's rows are read in full.
-func (x orgRepo) Tree(ctx context.Context, tenantID, rootID string, maxDepth, offset, limit int) ([]storage.Organization, int, error) {
+// TreeIDs walks the tree once and sorts on what the walk carries (depth,
+// sequence, code): no organisation row is read beyond the index.
+func (x orgRepo) TreeIDs(ctx context.Context, tenantID, rootID string, maxDepth int) ([]string, error) {
 	cte, args := x.treeArgs(tenantID, rootID, maxDepth)
-	cols := "o." + strings.ReplaceAll(orgCols, ", ", ", o.")
 	// Codes compare by code point on both backends: SQLite's default
 	// (BINARY) does, a PostgreSQL database's collation (en_US...) may not.
 	byCode := "code"
 	if x.d.name == dialectPostgres {
 		byCode = `code COLLATE "C"`
 	}
-	rows, err := x.r.QueryContext(ctx, x.d.q(cte+` SELECT p.total, `+cols+` FROM (
-		SELECT id, depth, seq, code, count(*) OVER () AS total FROM t ORDER BY depth, seq, `+byCode+` LIMIT ? OFFSET ?) p
-		JOIN organizations o ON o.tenant_id = ? AND o.id = p.id
-		ORDER BY p.depth, p.seq, p.`+byCode), append(args, limit, offset, tenantID)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	out := []storage.Organization{}
-	total := 0
-	for rows.Next() {
-		var o storage.Organization
-		if err := scanOrgInto(rows, &o, &total); err != nil {
-			return nil, 0, err
-		}
-		o.TenantID = tenantID
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	if len(out) == 0 && offset > 0 { // past the end: the page carried no total
-		if err := x.r.QueryRowContext(ctx, x.d.q(cte+" SELECT count(*) FROM t"), args...).Scan(&total); err != nil {
-			return nil, 0, err
-		}
-	}
-	return out, total, nil
+	return x.ids(ctx, cte+" SELECT id FROM t ORDER BY depth, seq, "+byCode, args)
 }
 
-func (x orgRepo) Subtree(ctx context.Context, tenantID, id string) ([]string, error) {
-	cte, args := x.treeArgs(tenantID, id, 0)
-	rows, err := x.r.QueryContext(ctx, x.d.q(cte+" SELECT id FROM t ORDER BY depth DESC"), args...)
+func (x orgRepo) ids(ctx context.Context, q string, args []any) ([]string, error) {
+	rows, err := x.r.QueryContext(ctx, x.d.q(q), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var ids []string
+	ids := []string{}
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
@@ -169,6 +158,46 @@ func (x orgRepo) Subtree(ctx context.Context, tenantID, id string) ([]string, er
 		ids = append(ids, s)
 	}
 	return ids, rows.Err()
+}
+
+func (x orgRepo) GetMany(ctx context.Context, tenantID string, ids []string) ([]storage.Organization, error) {
+	out := []storage.Organization{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := inList(tenantID, ids)
+	rows, err := x.r.QueryContext(ctx, x.d.q("SELECT "+orgCols+" FROM organizations WHERE tenant_id = ? AND id IN "+in), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := map[string]storage.Organization{}
+	for rows.Next() {
+		var o storage.Organization
+		if err := scanOrgInto(rows, &o); err != nil {
+			return nil, err
+		}
+		o.TenantID = tenantID
+		byID[o.ID] = o
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if o, ok := byID[id]; ok {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+func (x orgRepo) Subtree(ctx context.Context, tenantID, id string) ([]string, error) {
+	cte, args := x.treeArgs(tenantID, id, 0)
+	ids, err := x.ids(ctx, cte+" SELECT id FROM t ORDER BY depth DESC", args)
+	if len(ids) == 0 {
+		ids = nil
+	}
+	return ids, err
 }
 
 func (x orgRepo) AnyWithin(ctx context.Context, tenantID string, orgIDs, roots []string) (bool, error) {
@@ -229,7 +258,7 @@ func (x orgRepo) Delete(ctx context.Context, tenantID string, ids []string) erro
 		if n, _ := res.RowsAffected(); n != int64(len(ids)) {
 			return storage.ErrNotFound
 		}
-		return nil
+		return orgRepo{x}.bumpTree(ctx, tenantID)
 	})
 }
 

@@ -42,36 +42,60 @@ func testOrgTree(t *testing.T, s storage.Store) {
 		return strings.Join(out, " ")
 	}
 	cases := []struct {
-		root   string
-		depth  int
-		want   string
-		offset int
-		limit  int
+		root  string
+		depth int
+		want  string
 	}{
-		{"", 1, "B A", 0, 10},
-		{"", 0, "B A A2 B1 A1 A1x", 0, 10}, // by level, then sequence, then code
-		{"A", 2, "A A2 A1", 0, 10},
-		{"A", 0, "A A2 A1 A1x", 0, 10},
-		{"", 0, "B1 A1", 3, 2},
+		{"", 1, "B A"},
+		{"", 0, "B A A2 B1 A1 A1x"}, // by level, then sequence, then code
+		{"A", 2, "A A2 A1"},
+		{"A", 0, "A A2 A1 A1x"},
 	}
 	for _, c := range cases {
 		root := ""
 		if c.root != "" {
 			root = ids[c.root]
 		}
-		list, total, err := s.Orgs().Tree(ctx, "t1", root, c.depth, c.offset, c.limit)
-		if err != nil || codes(list) != c.want {
-			t.Errorf("Tree(%q, %d) = %q (%v), want %q", c.root, c.depth, codes(list), err, c.want)
-		}
-		if c.root == "" && c.depth == 0 && total != 6 {
-			t.Errorf("total = %d, want 6", total)
+		tree, err := s.Orgs().TreeIDs(ctx, "t1", root, c.depth)
+		list, err2 := s.Orgs().GetMany(ctx, "t1", tree)
+		if err != nil || err2 != nil || codes(list) != c.want {
+			t.Errorf("TreeIDs(%q, %d) = %q (%v, %v), want %q", c.root, c.depth, codes(list), err, err2, c.want)
 		}
 	}
-	if list, total, _ := s.Orgs().Tree(ctx, "t2", "", 0, 0, 10); total != 0 || len(list) != 0 {
+	// GetMany keeps the order asked for and leaves out what it cannot find.
+	if list, err := s.Orgs().GetMany(ctx, "t1", []string{ids["A1"], "nope", ids["B1"]}); err != nil || codes(list) != "A1 B1" {
+		t.Errorf("GetMany = %q, %v", codes(list), err)
+	}
+	if list, _ := s.Orgs().GetMany(ctx, "t2", []string{ids["A1"]}); len(list) != 0 {
+		t.Error("GetMany crosses tenants")
+	}
+	if tree, _ := s.Orgs().TreeIDs(ctx, "t2", "", 0); len(tree) != 0 {
 		t.Error("another tenant sees the tree")
 	}
-	if list, _, _ := s.Orgs().Tree(ctx, "t2", ids["A"], 0, 0, 10); len(list) != 0 {
+	if tree, _ := s.Orgs().TreeIDs(ctx, "t2", ids["A"], 0); len(tree) != 0 {
 		t.Error("another tenant walks A's subtree")
+	}
+	// The tree version moves with every organisation write of the tenant,
+	// and only of that tenant.
+	v1, err := s.Orgs().TreeVersion(ctx, "t1")
+	o2, _ := s.Orgs().TreeVersion(ctx, "t2")
+	if err != nil || v1 < 6 {
+		t.Fatalf("tree version after six creates = %d, %v", v1, err)
+	}
+	if _, err := s.Orgs().Update(ctx, "t1", ids["B1"], func(o *storage.Organization) error { o.Sequence = 5; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if v2, _ := s.Orgs().TreeVersion(ctx, "t1"); v2 <= v1 {
+		t.Errorf("tree version after an update = %d, was %d", v2, v1)
+	}
+	if now2, _ := s.Orgs().TreeVersion(ctx, "t2"); now2 != o2 {
+		t.Error("another tenant's tree version moved")
+	}
+	if _, err := s.Orgs().Update(ctx, "t1", ids["B1"], func(o *storage.Organization) error { o.Sequence = 0; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Orgs().TreeVersion(ctx, "nope"); err != storage.ErrNotFound {
+		t.Errorf("tree version of an unknown tenant: %v", err)
 	}
 	sub, err := s.Orgs().Subtree(ctx, "t1", ids["A"])
 	if err != nil || len(sub) != 4 || sub[0] != ids["A1x"] || sub[3] != ids["A"] {
