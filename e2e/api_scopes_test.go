@@ -48,4 +48,14 @@ func TestAPIScopes(t *testing.T) {
 	if r.status != 400 || r.json(t)["error_code"] != "APP.0028" {
 		t.Errorf("an OpenID Connect scope as an API scope: %d %s", r.status, r.body)
 	}
+	// A scope listed twice counts once.
+	r = g.call("POST", "/api/v2/tenant/applications", map[string]any{"name": "Ledger", "protocol": "oauth2", "oidc": map[string]any{
+		"grant_types": []string{"client_credentials"}, "api_scopes": []string{"ledger.read", "ledger.read"},
+		"allowed_api_scopes": []string{"payroll.read", "payroll.read"}}}, admin)
+	if r.status != 201 {
+		t.Fatalf("a scope listed twice: %d %s", r.status, r.body)
+	}
+	if o := r.json(t)["oidc"].(map[string]any); jsonString(o["api_scopes"]) != `["ledger.read"]` || jsonString(o["allowed_api_scopes"]) != `["payroll.read"]` {
+		t.Errorf("a scope listed twice is kept once: %s", r.body)
+	}
 }

@@ -265,6 +265,25 @@ func TestFormFillRegistration(t *testing.T) {
 	if got := jsonString(r.json(t)["form_fill"]); got != `{"action_url":"https://legacy.example.com/login","extra_fields":{},"login_url":"https://legacy.example.com/login","method":"POST","password_field":"password","user_sets_credentials":true,"username_field":"username"}` {
 		t.Errorf("defaults: %s", got)
 	}
+	// The defaulted action URL follows a new login URL; a set one stays.
+	id := r.json(t)["application_id"].(string)
+	r = g.call("PUT", "/api/v2/tenant/applications/"+id, map[string]any{"form_fill": map[string]any{"login_url": "https://new.example.com/in"}}, admin)
+	if ff := r.json(t)["form_fill"].(map[string]any); ff["action_url"] != "https://new.example.com/in" {
+		t.Errorf("action_url after a new login_url: %v", ff["action_url"])
+	}
+	g.call("PUT", "/api/v2/tenant/applications/"+id, map[string]any{"form_fill": map[string]any{"action_url": "https://new.example.com/post"}}, admin)
+	r = g.call("PUT", "/api/v2/tenant/applications/"+id, map[string]any{"form_fill": map[string]any{"login_url": "https://newer.example.com/in"}}, admin)
+	if ff := r.json(t)["form_fill"].(map[string]any); ff["action_url"] != "https://new.example.com/post" {
+		t.Errorf("a set action_url after a new login_url: %v", ff["action_url"])
+	}
+	// CAS proxy callbacks are bounded like services.
+	many := make([]string, 21)
+	for i := range many {
+		many[i] = fmt.Sprintf("https://pgt.example.com/%d", i)
+	}
+	wantError(t, "21 proxy callbacks", g.call("POST", "/api/v2/tenant/applications", map[string]any{"name": "Many", "protocol": "cas",
+		"cas": map[string]any{"service_patterns": []string{"https://s.example.com/"}, "proxy_callback_patterns": many}}, admin), 400,
+		`{"error_code":"APP.0030","error_msg":"The cas.proxy_callback_patterns may hold at most 20 URLs."}`)
 }
 
 // TestBrowserFormFill launches a form-fill application in Chromium: the

@@ -58,6 +58,9 @@ func (s *CASSettings) validate() error {
 	if len(s.ServicePatterns) == 0 || len(s.ServicePatterns) > 20 {
 		return appInvalid("APP.0030", "cas.service_patterns", "The cas.service_patterns must hold 1 to 20 service URLs.")
 	}
+	if len(s.ProxyCallbackPatterns) > 20 {
+		return appInvalid("APP.0030", "cas.proxy_callback_patterns", "The cas.proxy_callback_patterns may hold at most 20 URLs.")
+	}
 	for _, list := range []struct {
 		field     string
 		patterns  []string

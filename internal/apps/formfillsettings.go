@@ -46,6 +46,10 @@ func DefaultFormFillSettings() FormFillSettings {
 }
 
 func (w *FormFillWrite) apply(s *FormFillSettings) {
+	// An action URL that defaulted to the login URL follows it.
+	if w.LoginURL.Set && !w.ActionURL.Set && s.ActionURL == s.LoginURL {
+		s.ActionURL = ""
+	}
 	for _, f := range []struct {
 		dst *string
 		v   opt.String

@@ -196,12 +196,9 @@ func (s *OIDCSettings) validate() error {
 			}
 		}
 	}
-	if s.APIScopes == nil {
-		s.APIScopes = []string{}
-	}
-	if s.AllowedAPIScopes == nil {
-		s.AllowedAPIScopes = []string{}
-	}
+	// A scope listed twice counts once (it would otherwise clash with
+	// itself when the scopes are claimed).
+	s.APIScopes, s.AllowedAPIScopes = dedupe(s.APIScopes), dedupe(s.AllowedAPIScopes)
 	if s.IDTokenSignedAlg != "RS256" && s.IDTokenSignedAlg != "ES256" {
 		return appInvalid("APP.0019", "oidc.id_token_signed_response_alg", "The oidc.id_token_signed_response_alg must be RS256 or ES256.")
 	}
@@ -249,4 +246,15 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// dedupe keeps the first of each value, in order (never nil).
+func dedupe(list []string) []string {
+	out := make([]string, 0, len(list))
+	for _, v := range list {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
