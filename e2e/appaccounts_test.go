@@ -108,7 +108,7 @@ func newID(t *testing.T, what string, r resp, status int, key string) string {
 
 // accApp registers a saml application and returns its id.
 func accApp(g *gh, auth map[string]string, name string) string {
-	_, _, id := g.app(auth, map[string]any{"name": name, "protocol": "saml"})
+	_, _, id := g.app(auth, map[string]any{"name": name, "protocol": "saml", "saml": samlFor(name)})
 	return id
 }
 
@@ -878,7 +878,7 @@ func testAccTenants(t *testing.T, g *gh, root map[string]string) {
 func testAccPermissions(t *testing.T, g *gh, root map[string]string) {
 	client := func(name string, perms ...string) map[string]string {
 		t.Helper()
-		r := g.call("POST", appsPath, map[string]any{"name": name, "protocol": "saml", "api_permissions": perms}, root)
+		r := g.call("POST", appsPath, map[string]any{"name": name, "protocol": "saml", "saml": samlFor(name), "api_permissions": perms}, root)
 		if r.status != 201 {
 			t.Fatalf("register %s: %d %s", name, r.status, r.body)
 		}

@@ -195,10 +195,10 @@ func testAppWalkthrough(t *testing.T, g *gh, auth map[string]string) {
 		t.Errorf("oauth2 default scopes = %v, want [get_user_info]", sc)
 	}
 	// A saml application has a client and secret but no oidc object.
-	r = g.call("POST", appsPath, map[string]any{"name": "Wiki", "protocol": "saml", "home_url": "https://wiki.example.com"}, auth)
+	r = g.call("POST", appsPath, map[string]any{"name": "Wiki", "protocol": "saml", "home_url": "https://wiki.example.com", "saml": samlFor("Wiki")}, auth)
 	wiki := registered(t, "register saml", r, true, map[string]any{
 		"name": "Wiki", "description": "", "logo_url": "", "home_url": "https://wiki.example.com", "protocol": "saml",
-		"status": "enabled", "api_permissions": []any{},
+		"status": "enabled", "api_permissions": []any{}, "saml": samlReadFor("Wiki"),
 	})
 
 	// Get: the registered application without its secret.
@@ -381,7 +381,7 @@ func testAppWalkthrough(t *testing.T, g *gh, auth map[string]string) {
 		t.Errorf("total after delete: %s", r.body)
 	}
 	// The name is free again; the new application has a new client.
-	r = g.call("POST", appsPath, map[string]any{"name": "Payroll", "protocol": "saml"}, auth)
+	r = g.call("POST", appsPath, map[string]any{"name": "Payroll", "protocol": "saml", "saml": samlFor("Payroll")}, auth)
 	if again := r.json(t); r.status != 201 || again["application_id"] == id || again["client_id"] == cid {
 		t.Errorf("register the deleted name again: %d %s", r.status, r.body)
 	}
@@ -441,7 +441,7 @@ func testAppErrors(t *testing.T, g *gh, auth map[string]string) {
 		t.Fatalf("register Taken: %d %s", r.status, r.body)
 	}
 	oidcID := r.json(t)["application_id"].(string)
-	r = g.call("POST", appsPath, map[string]any{"name": "Taken SAML", "protocol": "saml"}, auth)
+	r = g.call("POST", appsPath, map[string]any{"name": "Taken SAML", "protocol": "saml", "saml": samlFor("Taken SAML")}, auth)
 	if r.status != 201 {
 		t.Fatalf("register Taken SAML: %d %s", r.status, r.body)
 	}
@@ -467,7 +467,7 @@ func testAppErrors(t *testing.T, g *gh, auth map[string]string) {
 			`{"error_code":"APP.0005","error_msg":"The name must be 1-64 characters, without control characters."}`},
 		{"control character in name", map[string]any{"name": "a\x01b", "protocol": "saml"},
 			`{"error_code":"APP.0005","error_msg":"The name must be 1-64 characters, without control characters."}`},
-		{"duplicate name", map[string]any{"name": "Taken", "protocol": "saml"},
+		{"duplicate name", map[string]any{"name": "Taken", "protocol": "saml", "saml": samlFor("Taken")},
 			`{"error_code":"APP.0006","error_msg":"An application with this name already exists."}`},
 		{"duplicate name after trimming", map[string]any{"name": " Taken ", "protocol": "cas", "cas": map[string]any{"service_patterns": []string{"https://t.example.com/"}}},
 			`{"error_code":"APP.0006","error_msg":"An application with this name already exists."}`},

@@ -458,7 +458,7 @@ func testOrgPermissions(t *testing.T, g *gh, root map[string]string) {
 	org := newOrg(t, g, root, map[string]any{"code": "PERM", "name": "Permissions"})
 	client := func(name string, perms ...string) map[string]string {
 		t.Helper()
-		r := g.call("POST", appsPath, map[string]any{"name": name, "protocol": "saml", "api_permissions": perms}, root)
+		r := g.call("POST", appsPath, map[string]any{"name": name, "protocol": "saml", "saml": samlFor(name), "api_permissions": perms}, root)
 		if r.status != 201 {
 			t.Fatalf("register %s: %d %s", name, r.status, r.body)
 		}

@@ -25,6 +25,10 @@ type Applications struct {
 	// OnChange, when set, is told of every change to an application, so
 	// that caches of application settings can drop it.
 	OnChange func(tenantID, clientID string)
+	// FetchMetadata reads a saml application's metadata_url (set by the
+	// wiring, which owns the outbound HTTP client); nil: metadata_url is
+	// refused.
+	FetchMetadata func(ctx context.Context, url string) ([]byte, error)
 }
 
 // App is an application with its decoded OIDC settings.
@@ -33,6 +37,7 @@ type App struct {
 	OIDC     OIDCSettings
 	CAS      CASSettings
 	FormFill FormFillSettings
+	SAML     SAMLSettings
 	Mappings []ClaimMapping
 	// ClientSecret is set only in the answer to register (shown once).
 	ClientSecret string
@@ -80,6 +85,13 @@ func decode(a *storage.Application) (*App, error) {
 		if err := json.Unmarshal(a.Settings, &out.CAS); err != nil {
 			return nil, err
 		}
+	case a.Protocol == storage.ProtocolSAML:
+		out.SAML = DefaultSAMLSettings()
+		if len(a.Settings) > 0 {
+			if err := json.Unmarshal(a.Settings, &out.SAML); err != nil {
+				return nil, err
+			}
+		}
 	case a.Protocol == storage.ProtocolFormFill:
 		out.FormFill = DefaultFormFillSettings()
 		if err := json.Unmarshal(a.Settings, &out.FormFill); err != nil {
@@ -96,6 +108,7 @@ type protocolSettings struct {
 	oidc     *OIDCSettings
 	cas      *CASSettings
 	formFill *FormFillSettings
+	saml     *SAMLSettings
 }
 
 func apply(a *storage.Application, ps protocolSettings, w *AppWrite, creating bool) error {
@@ -173,6 +186,14 @@ func apply(a *storage.Application, ps protocolSettings, w *AppWrite, creating bo
 		}
 		w.FormFill.V.apply(ps.formFill)
 	}
+	if w.SAML.Set && !w.SAML.Null {
+		if a.Protocol != storage.ProtocolSAML {
+			return appInvalid("APP.0010", "saml", "The saml settings apply only to saml applications.")
+		}
+		if err := w.SAML.V.apply(ps.saml); err != nil {
+			return err
+		}
+	}
 	if w.CAS.Set && !w.CAS.Null {
 		if a.Protocol != storage.ProtocolCAS {
 			return appInvalid("APP.0010", "cas", "The cas settings apply only to cas applications.")
@@ -190,6 +211,11 @@ func apply(a *storage.Application, ps protocolSettings, w *AppWrite, creating bo
 			return err
 		}
 		a.Settings, _ = json.Marshal(cas)
+	case a.Protocol == storage.ProtocolSAML:
+		if err := ps.saml.validate(); err != nil {
+			return err
+		}
+		a.Settings, _ = json.Marshal(ps.saml)
 	case a.Protocol == storage.ProtocolFormFill:
 		if err := ps.formFill.validate(); err != nil {
 			return err
@@ -225,8 +251,11 @@ func (s *Applications) Register(ctx context.Context, tenantID string, a audit.Ac
 	app := &storage.Application{TenantID: tenantID, ID: idgen.New(now), Protocol: w.Protocol.V,
 		APIPermissions: []string{}, ClientID: idgen.Alnum(32), AccessPolicy: storage.AccessAllUsers, AccessOrgIDs: []string{},
 		AccountNameRule: "user_name", ClaimMappings: json.RawMessage("[]"), CreatedAt: now, UpdatedAt: now}
-	settings, cas, ff := DefaultOIDCSettings(app.Protocol), DefaultCASSettings(), DefaultFormFillSettings()
-	if err := apply(app, protocolSettings{&settings, &cas, &ff}, w, true); err != nil {
+	settings, cas, ff, sml := DefaultOIDCSettings(app.Protocol), DefaultCASSettings(), DefaultFormFillSettings(), DefaultSAMLSettings()
+	if err := s.fetchMetadata(ctx, w); err != nil {
+		return nil, err
+	}
+	if err := apply(app, protocolSettings{&settings, &cas, &ff, &sml}, w, true); err != nil {
 		return nil, err
 	}
 	sec := ""
@@ -248,7 +277,10 @@ func (s *Applications) Register(ctx context.Context, tenantID string, a audit.Ac
 		if err := appConflict(tx.Apps().Create(ctx, app)); err != nil {
 			return err
 		}
-		return setAPIScopes(ctx, tx, app, &settings)
+		if err := setAPIScopes(ctx, tx, app, &settings); err != nil {
+			return err
+		}
+		return setSAMLEntityID(ctx, tx, app, &sml)
 	})
 	if err != nil {
 		return nil, err
@@ -316,6 +348,9 @@ func (s *Applications) List(ctx context.Context, tenantID string, offset, limit 
 func (s *Applications) Update(ctx context.Context, tenantID string, a audit.Actor, id string, w *AppWrite) (*App, error) {
 	var out *storage.Application
 	public := false
+	if err := s.fetchMetadata(ctx, w); err != nil {
+		return nil, err
+	}
 	err := s.Audit.Do(ctx, tenantID, a, "application.update", appTarget(id), func(tx storage.Repos, _ *audit.Target) error {
 		var err error
 		out, err = tx.Apps().Update(ctx, tenantID, id, func(app *storage.Application) error {
@@ -323,7 +358,7 @@ func (s *Applications) Update(ctx context.Context, tenantID string, a audit.Acto
 			if err != nil {
 				return err
 			}
-			if err := apply(app, protocolSettings{&cur.OIDC, &cur.CAS, &cur.FormFill}, w, false); err != nil {
+			if err := apply(app, protocolSettings{&cur.OIDC, &cur.CAS, &cur.FormFill, &cur.SAML}, w, false); err != nil {
 				return err
 			}
 			public = isOAuth(app.Protocol) && cur.OIDC.Secretless()
@@ -340,6 +375,9 @@ func (s *Applications) Update(ctx context.Context, tenantID string, a audit.Acto
 		}
 		if cur, err := decode(out); err == nil {
 			if err := setAPIScopes(ctx, tx, out, &cur.OIDC); err != nil {
+				return err
+			}
+			if err := setSAMLEntityID(ctx, tx, out, &cur.SAML); err != nil {
 				return err
 			}
 		}

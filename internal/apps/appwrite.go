@@ -18,6 +18,7 @@ type AppWrite struct {
 	OIDC           opt.Value[OIDCWrite]     `json:"oidc"`
 	CAS            opt.Value[CASWrite]      `json:"cas"`
 	FormFill       opt.Value[FormFillWrite] `json:"form_fill"`
+	SAML           opt.Value[SAMLWrite]     `json:"saml"`
 	APIPermissions opt.Value[[]string]      `json:"api_permissions"`
 	// AccessPolicy: all_users (default), authorized (users with an
 	// enabled account of the application) or organizations (those, and

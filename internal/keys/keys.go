@@ -77,6 +77,8 @@ type signingKey struct {
 
 	mu      sync.Mutex
 	headers map[string]string // typ -> base64url of the protected header
+
+	cert certOnce // the key's self-signed X.509 certificate (SAML), made on first use
 }
 
 // signer is the newest key of alg already allowed to sign and not expired.

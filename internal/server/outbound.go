@@ -1,8 +1,12 @@
 package server
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"time"
@@ -28,4 +32,31 @@ func outboundClient(c *config.Config, timeout time.Duration) *http.Client {
 	return &http.Client{Timeout: timeout, Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}
+}
+
+// fetcher reads a URL with client (a saml application's metadata_url):
+// GET, 200 only, at most limit bytes.
+func fetcher(client *http.Client, limit int64) func(ctx context.Context, url string) ([]byte, error) {
+	return func(ctx context.Context, url string) ([]byte, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return nil, err
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			return nil, errors.New("the request failed")
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("HTTP status %d", res.StatusCode)
+		}
+		b, err := io.ReadAll(io.LimitReader(res.Body, limit+1))
+		if err != nil {
+			return nil, errors.New("reading the body failed")
+		}
+		if int64(len(b)) > limit {
+			return nil, fmt.Errorf("the document is larger than %d KiB", limit>>10)
+		}
+		return b, nil
+	}
 }

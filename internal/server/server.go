@@ -13,11 +13,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gatehouse/gatehouse/internal/api/mgmt"
+	"github.com/gatehouse/gatehouse/internal/apps"
 	"github.com/gatehouse/gatehouse/internal/cas"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/formfill"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/oidc"
+	"github.com/gatehouse/gatehouse/internal/saml"
 	"github.com/gatehouse/gatehouse/internal/tenant"
 	"github.com/gatehouse/gatehouse/internal/web"
 )
@@ -53,6 +55,9 @@ func New(app *App) (*Server, error) {
 		Pages: pages, Log: app.Log, Now: app.Now, SecureCookies: secure, Client: outboundClient(app.Cfg, 5*time.Second)}
 	formFill := &formfill.Server{Store: app.Store, Apps: app.Apps, Accounts: app.Accounts, Sessions: app.Sessions, Sealer: app.Sealer,
 		Audit: app.Audit, Pages: pages, CSRF: csrf, Log: app.Log, Now: app.Now}
+	samlIdP := &saml.Server{Store: app.Store, Apps: app.Apps, Keys: app.Keys, Sessions: app.Sessions, Sealer: app.Sealer, Audit: app.Audit,
+		Pages: pages, Log: app.Log, Now: app.Now, BaseURL: app.Cfg.BaseURL, SecureCookies: secure}
+	app.Apps.FetchMetadata = fetcher(outboundClient(app.Cfg, 10*time.Second), apps.MaxSPMetadata)
 	app.Apps.OnChange = func(tenantID, clientID string) {
 		op.ApplicationChanged(tenantID, clientID)
 		casServer.ApplicationChanged(tenantID, clientID)
@@ -82,6 +87,9 @@ func New(app *App) (*Server, error) {
 		s.handle(tenanted, rt.Pattern, rt.Handler)
 	}
 	for _, rt := range formFill.Routes() {
+		s.handle(tenanted, rt.Pattern, rt.Handler)
+	}
+	for _, rt := range samlIdP.Routes() {
 		s.handle(tenanted, rt.Pattern, rt.Handler)
 	}
 	s.handle(tenanted, "GET /api/v1/login", http.HandlerFunc(login.Page))
@@ -176,6 +184,9 @@ func (s *Server) sweep(ctx context.Context) {
 		}
 		if _, err := s.app.Store.CASTickets().DeleteExpired(ctx, s.app.Now().Add(-time.Minute)); err != nil && ctx.Err() == nil {
 			s.log.Warn("sweeping expired CAS tickets", "err", err)
+		}
+		if _, err := s.app.Store.SAMLSessions().DeleteExpired(ctx, s.app.Now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("sweeping ended SAML sessions", "err", err)
 		}
 		if s.cfg.KeyRotation > 0 && i%10 == 0 {
 			s.rotateKeys(ctx)

@@ -398,3 +398,19 @@ type CASTicket struct {
 	ExpiresAt     time.Time
 	UsedAt        time.Time
 }
+
+// SAMLSession records that an SSO session signed in to a SAML service
+// provider, with the NameID and SessionIndex its assertion carried, for
+// single logout. A session has one row per application, so it keeps one
+// SessionIndex per service provider.
+type SAMLSession struct {
+	TenantID      string
+	SID           string
+	ApplicationID string
+	UserID        string
+	NameID        string
+	NameIDFormat  string
+	SessionIndex  string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time // the SSO session's absolute end
+}

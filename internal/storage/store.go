@@ -44,6 +44,7 @@ type Repos interface {
 	AppOrgs() AppOrgRepo
 	Attributes() AttributeRepo
 	CASTickets() CASTicketRepo
+	SAMLSessions() SAMLSessionRepo
 }
 
 // TenantRepo stores tenants. Deleting a tenant deletes every row it owns.
@@ -172,6 +173,12 @@ type AppRepo interface {
 	// APIScopeOwners maps each scope that some application defines to
 	// that application's client id.
 	APIScopeOwners(ctx context.Context, tenantID string, scopes []string) (map[string]string, error)
+	// SetSAMLEntityID records the SAML service-provider entity id of an
+	// application ("" removes it); an id another application of the tenant
+	// has is a *ConflictError with Field "saml.entity_id".
+	SetSAMLEntityID(ctx context.Context, tenantID, appID, entityID string) error
+	// GetBySAMLEntityID finds the application with that entity id.
+	GetBySAMLEntityID(ctx context.Context, tenantID, entityID string) (*Application, error)
 }
 
 // SessionRepo stores SSO sessions.
@@ -303,5 +310,23 @@ type CASTicketRepo interface {
 	Get(ctx context.Context, tenantID string, hash []byte) (*CASTicket, error)
 	// DeleteForSession removes the tickets of an SSO session (logout).
 	DeleteForSession(ctx context.Context, tenantID, sid string) error
+	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
+}
+
+// SAMLSessionRepo records which SAML service providers each SSO session
+// signed in to.
+type SAMLSessionRepo interface {
+	// Put records s unless its session already has a row for the
+	// application, and returns the stored row either way.
+	Put(ctx context.Context, s *SAMLSession) (*SAMLSession, error)
+	// ListForSession returns a session's rows, oldest first.
+	ListForSession(ctx context.Context, tenantID, sid string) ([]SAMLSession, error)
+	// GetBySessionIndex finds an application's row with that SessionIndex.
+	GetBySessionIndex(ctx context.Context, tenantID, appID, sessionIndex string) (*SAMLSession, error)
+	// ListByNameID returns an application's rows for a NameID.
+	ListByNameID(ctx context.Context, tenantID, appID, nameID string) ([]SAMLSession, error)
+	// DeleteForSession removes a session's rows (logout).
+	DeleteForSession(ctx context.Context, tenantID, sid string) error
+	// DeleteExpired removes rows of sessions that ended before t, in every tenant.
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
 }

@@ -37,12 +37,15 @@ const (
 	PageFormFill = "formfill"
 	// PageCredentials asks for a user's credentials at an application.
 	PageCredentials = "credentials"
+	// PageAutoPost posts a protocol message (a SAML response) through the
+	// browser (one script).
+	PageAutoPost = "autopost"
 )
 
 // NewPages parses every page template.
 func NewPages() (*Pages, error) {
 	p := &Pages{pages: map[string]*template.Template{}}
-	for _, name := range []string{PageLogin, PageConsent, PageMessage, PageFormFill, PageCredentials} {
+	for _, name := range []string{PageLogin, PageConsent, PageMessage, PageFormFill, PageCredentials, PageAutoPost} {
 		t, err := template.New("layout").ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
@@ -99,6 +102,18 @@ type FormFillView struct {
 	Script  template.JS
 }
 
+// AutoPostView is the page that carries a protocol message to another
+// site with the HTTP-POST binding: a hidden form, the script that submits
+// it, and a button for browsers without scripts.
+type AutoPostView struct {
+	View
+	Lead   string
+	Button string
+	Action string
+	Fields []FormField
+	Script template.JS
+}
+
 // FormField is one field of a filled form.
 type FormField struct{ Name, Value string }
 
@@ -125,6 +140,15 @@ var autoSubmitHash = func() string {
 func (p *Pages) RenderFormFill(w http.ResponseWriter, v FormFillView, actionOrigin string) {
 	v.Script = autoSubmit
 	p.render(w, http.StatusOK, PageFormFill, v, "script-src "+autoSubmitHash+"; "+CSP(actionOrigin))
+}
+
+// RenderAutoPost writes the auto-submitting POST page. Like the form-fill
+// page, its CSP allows the one script by hash; formAction is the
+// form-action source list (the action's origin and any origin the
+// receiver may redirect the posted form to).
+func (p *Pages) RenderAutoPost(w http.ResponseWriter, v AutoPostView, formAction ...string) {
+	v.Script = autoSubmit
+	p.render(w, http.StatusOK, PageAutoPost, v, "script-src "+autoSubmitHash+"; "+CSP(formAction...))
 }
 
 // Render writes page with status. formOrigins are the origins (besides

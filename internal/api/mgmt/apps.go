@@ -25,6 +25,7 @@ type appRead struct {
 	OIDC            *apps.OIDCSettings     `json:"oidc,omitempty"`
 	CAS             *apps.CASSettings      `json:"cas,omitempty"`
 	FormFill        *apps.FormFillSettings `json:"form_fill,omitempty"`
+	SAML            *apps.SAMLSettings     `json:"saml,omitempty"`
 	APIPermissions  []string               `json:"api_permissions"`
 	AccessPolicy    string                 `json:"access_policy"`
 	AccessOrgIDs    []string               `json:"access_org_ids"`
@@ -51,6 +52,9 @@ func (a *API) appRead(app *apps.App) appRead {
 	case "form_fill":
 		f := app.FormFill
 		out.FormFill = &f
+	case "saml":
+		m := app.SAML
+		out.SAML = &m
 	}
 	if out.APIPermissions == nil {
 		out.APIPermissions = []string{}

@@ -43,6 +43,8 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"AppAccountsRolesOrgs", testAppAccounts},
 		{"Attributes", testAttributes},
 		{"CASTickets", testCASTickets},
+		{"SAMLEntityIDs", testSAMLEntityIDs},
+		{"SAMLSessions", testSAMLSessions},
 		{"Sessions", testSessions},
 		{"CodesAreSingleUse", testCodes},
 		{"RefreshTokens", testRefreshTokens},
