@@ -107,7 +107,7 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, app *apps.App, 
 		return
 	}
 	now := s.Now()
-	ticket := "ST-" + idgen.Alnum(32)
+	ticket := "ST-" + idgen.Alnum(ticketRandom)
 	err = s.Store.CASTickets().Create(r.Context(), &storage.CASTicket{TenantID: lr.TenantID, Hash: secret.Hash(ticket),
 		Kind: storage.TicketService, ApplicationID: app.ID, Service: lr.Service, UserID: u.ID, SID: sess.SID,
 		AuthTime: sess.AuthTime, NewLogin: sess.AuthTime.UnixMilli() >= lr.CreatedAt, CreatedAt: now,

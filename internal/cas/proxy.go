@@ -13,7 +13,9 @@ import (
 
 // proxy is /api/v1/cas/proxy?pgt=&targetService= (CAS protocol section
 // 2.7): a proxy-granting ticket buys a proxy ticket for another
-// registered service; the proxy chain travels with it.
+// registered service; the proxy chain travels with it. The application
+// the PGT was issued to must still be enabled and still list the PGT's
+// callback among its proxy callbacks.
 func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 	f := format(r)
 	q := r.URL.Query()
@@ -34,12 +36,22 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, f, "proxyFailure", &casError{InternalError, "Internal error."})
 		return
 	}
+	from, err := s.appByID(r.Context(), t.ID, g.ApplicationID)
+	if err != nil {
+		s.Log.ErrorContext(r.Context(), "cas: proxy", "err", err)
+		writeFailure(w, f, "proxyFailure", &casError{InternalError, "Internal error."})
+		return
+	}
+	if from == nil || !from.CAS.MatchProxyCallback(g.Service) {
+		writeFailure(w, f, "proxyFailure", &casError{UnauthorizedProxy, "The application of the proxy-granting ticket may no longer proxy."})
+		return
+	}
 	app, err := s.appFor(r.Context(), t.ID, target)
 	if err != nil || app == nil {
 		writeFailure(w, f, "proxyFailure", &casError{UnauthorizedProxy, "The targetService is not a registered service."})
 		return
 	}
-	pt := "PT-" + idgen.Alnum(32)
+	pt := "PT-" + idgen.Alnum(ticketRandom)
 	err = s.Store.CASTickets().Create(r.Context(), &storage.CASTicket{TenantID: t.ID, Hash: secret.Hash(pt), Kind: storage.TicketProxy,
 		ApplicationID: app.ID, Service: target, UserID: g.UserID, SID: g.SID, AuthTime: g.AuthTime,
 		Proxies: append([]string{g.Service}, g.Proxies...), PGTHash: g.Hash, CreatedAt: now,

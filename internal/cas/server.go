@@ -72,46 +72,76 @@ type cachedApps struct {
 
 const serviceCacheTTL = 2 * time.Second
 
+// ticketRandom is the random part of service and proxy tickets. With the
+// "ST-" or "PT-" prefix a ticket is 32 characters, the longest every CAS
+// client must accept (CAS protocol 3.0 sections 3.1.1 and 3.2.1); 29
+// characters of [A-Za-z0-9] still carry 172 bits.
+const ticketRandom = 29
+
 func (c *serviceCache) forget(tenantID string) {
 	c.mu.Lock()
 	delete(c.m, tenantID)
 	c.mu.Unlock()
 }
 
-// appFor returns the enabled cas application whose service patterns match
-// service, the most specific (longest pattern) when several do.
-func (s *Server) appFor(ctx context.Context, tenantID, service string) (*apps.App, error) {
+// casApps returns the tenant's enabled cas applications, from the cache
+// when it is fresh.
+func (s *Server) casApps(ctx context.Context, tenantID string) ([]*apps.App, error) {
 	now := s.Now()
 	s.services.mu.Lock()
 	c, ok := s.services.m[tenantID]
 	s.services.mu.Unlock()
-	if !ok || now.Sub(c.loaded) >= serviceCacheTTL {
-		var list []*apps.App
-		for offset := 0; ; offset += 100 {
-			page, total, err := s.Apps.List(ctx, tenantID, offset, 100)
-			if err != nil {
-				return nil, err
-			}
-			for _, a := range page {
-				if a.Protocol == storage.ProtocolCAS && !a.Disabled {
-					list = append(list, a)
-				}
-			}
-			if offset+100 >= total {
-				break
+	if ok && now.Sub(c.loaded) < serviceCacheTTL {
+		return c.apps, nil
+	}
+	var list []*apps.App
+	for offset := 0; ; offset += 100 {
+		page, total, err := s.Apps.List(ctx, tenantID, offset, 100)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range page {
+			if a.Protocol == storage.ProtocolCAS && !a.Disabled {
+				list = append(list, a)
 			}
 		}
-		c = cachedApps{apps: list, loaded: now}
-		s.services.mu.Lock()
-		if s.services.m == nil {
-			s.services.m = map[string]cachedApps{}
+		if offset+100 >= total {
+			break
 		}
-		s.services.m[tenantID] = c
-		s.services.mu.Unlock()
+	}
+	s.services.mu.Lock()
+	if s.services.m == nil {
+		s.services.m = map[string]cachedApps{}
+	}
+	s.services.m[tenantID] = cachedApps{apps: list, loaded: now}
+	s.services.mu.Unlock()
+	return list, nil
+}
+
+// appByID returns the enabled cas application id, or nil.
+func (s *Server) appByID(ctx context.Context, tenantID, id string) (*apps.App, error) {
+	list, err := s.casApps(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range list {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return nil, nil
+}
+
+// appFor returns the enabled cas application whose service patterns match
+// service, the most specific (longest pattern) when several do.
+func (s *Server) appFor(ctx context.Context, tenantID, service string) (*apps.App, error) {
+	list, err := s.casApps(ctx, tenantID)
+	if err != nil {
+		return nil, err
 	}
 	var best *apps.App
 	bestLen := -1
-	for _, a := range c.apps {
+	for _, a := range list {
 		for _, p := range a.CAS.ServicePatterns {
 			if matches(p, service) && len(p) > bestLen {
 				best, bestLen = a, len(p)
