@@ -39,19 +39,31 @@ func (x sessionRepo) Touch(ctx context.Context, tenantID string, hash []byte, la
 	return affectedOne(x.w.ExecContext(ctx, x.d.q("UPDATE sso_sessions SET last_seen = ? WHERE id_hash = ? AND tenant_id = ?"), ms(lastSeen), hash, tenantID))
 }
 
+// The delete methods end sessions together with their CAS tickets (a
+// proxy-granting ticket must not outlive the sign-in it came from),
+// whichever protocol's logout asks.
+
 func (x sessionRepo) Delete(ctx context.Context, tenantID string, hash []byte) error {
-	_, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM sso_sessions WHERE id_hash = ? AND tenant_id = ?"), hash, tenantID)
-	return err
+	return x.deleteWhere(ctx, "id_hash = ?", tenantID, hash)
 }
 
 func (x sessionRepo) DeleteBySID(ctx context.Context, tenantID, sid string) error {
-	_, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM sso_sessions WHERE tenant_id = ? AND sid = ?"), tenantID, sid)
-	return err
+	return x.deleteWhere(ctx, "sid = ?", tenantID, sid)
 }
 
 func (x sessionRepo) DeleteForUser(ctx context.Context, tenantID, userID string) error {
-	_, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM sso_sessions WHERE tenant_id = ? AND user_id = ?"), tenantID, userID)
-	return err
+	return x.deleteWhere(ctx, "user_id = ?", tenantID, userID)
+}
+
+func (x sessionRepo) deleteWhere(ctx context.Context, cond, tenantID string, v any) error {
+	return x.inTx(ctx, func(x repos) error {
+		if _, err := x.w.ExecContext(ctx, x.d.q(`DELETE FROM cas_tickets WHERE tenant_id = ? AND sid IN
+			(SELECT sid FROM sso_sessions WHERE tenant_id = ? AND `+cond+`)`), tenantID, tenantID, v); err != nil {
+			return err
+		}
+		_, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM sso_sessions WHERE tenant_id = ? AND "+cond), tenantID, v)
+		return err
+	})
 }
 
 type codeRepo struct{ repos }

@@ -55,6 +55,35 @@ func testSessions(t *testing.T, s storage.Store) {
 	s.Sessions().DeleteForUser(ctx, "t1", u.ID)
 	_, err = s.Sessions().GetByHash(ctx, "t1", sess.IDHash)
 	wantNotFound(t, "deleted for user", err)
+
+	// Ending a session, however it ends, takes its CAS tickets (a
+	// proxy-granting ticket above all), and no one else's.
+	for i, end := range []func(x *storage.Session) error{
+		func(x *storage.Session) error { return s.Sessions().Delete(ctx, "t1", x.IDHash) },
+		func(x *storage.Session) error { return s.Sessions().DeleteBySID(ctx, "t1", x.SID) },
+		func(x *storage.Session) error { return s.Sessions().DeleteForUser(ctx, "t1", u.ID) },
+	} {
+		x, other := newSession("t1", u.ID, byte(10+2*i)), newSession("t1", u.ID, byte(11+2*i))
+		other.UserID = mustUser(t, s, newUser("t1", fmt.Sprintf("other%d", i))).ID
+		for j, sx := range []*storage.Session{x, other} {
+			if err := s.Sessions().Create(ctx, sx); err != nil {
+				t.Fatal(err)
+			}
+			pgt := &storage.CASTicket{TenantID: "t1", Hash: []byte(fmt.Sprintf("pgt-%d-%d", i, j)), Kind: storage.TicketProxyGranting,
+				ApplicationID: "a", Service: "https://p/cb", UserID: sx.UserID, SID: sx.SID, AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+			if err := s.CASTickets().Create(ctx, pgt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := end(x); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.CASTickets().Get(ctx, "t1", []byte(fmt.Sprintf("pgt-%d-0", i)))
+		wantNotFound(t, fmt.Sprintf("PGT of a session ended by way %d", i), err)
+		if _, err := s.CASTickets().Get(ctx, "t1", []byte(fmt.Sprintf("pgt-%d-1", i))); err != nil {
+			t.Errorf("way %d took another session's PGT: %v", i, err)
+		}
+	}
 }
 
 func testCodes(t *testing.T, s storage.Store) {
