@@ -153,12 +153,9 @@ func withParam(u, k, v string) string {
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	t := tenant.FromContext(r.Context())
-	s.Pages.Render(w, status, web.PageMessage, web.MessageView{View: web.View{Title: "Sign-in error", TenantName: t.Name},
-		Message: msg, IsError: true, RequestID: reqinfo.From(r.Context()).ID})
+	s.Pages.Error(w, r, status, "Sign-in error", msg)
 }
 
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.Log.ErrorContext(r.Context(), "cas", "err", err, "request_id", reqinfo.From(r.Context()).ID)
-	s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side.")
+	s.Pages.InternalError(w, r, s.Log, "cas", err)
 }

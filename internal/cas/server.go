@@ -34,24 +34,18 @@ type Server struct {
 	services serviceCache
 }
 
-// Route is one endpoint.
-type Route struct {
-	Pattern string
-	Handler http.HandlerFunc
-}
-
 // Routes lists the CAS endpoints.
-func (s *Server) Routes() []Route {
-	return []Route{
-		{"GET /api/v1/cas/login", s.login},
-		{"GET /api/v1/cas/login/resume", s.resume},
-		{"GET /api/v1/cas/logout", s.logout},
-		{"GET /api/v1/cas/validate", s.validate1},
-		{"GET /api/v1/cas/serviceValidate", s.serviceValidate},
-		{"GET /api/v1/cas/proxyValidate", s.proxyValidate},
-		{"GET /api/v1/cas/p3/serviceValidate", s.serviceValidate3},
-		{"GET /api/v1/cas/p3/proxyValidate", s.proxyValidate3},
-		{"GET /api/v1/cas/proxy", s.proxy},
+func (s *Server) Routes() []web.Route {
+	return []web.Route{
+		{Pattern: "GET /api/v1/cas/login", Handler: s.login},
+		{Pattern: "GET /api/v1/cas/login/resume", Handler: s.resume},
+		{Pattern: "GET /api/v1/cas/logout", Handler: s.logout},
+		{Pattern: "GET /api/v1/cas/validate", Handler: s.validate1},
+		{Pattern: "GET /api/v1/cas/serviceValidate", Handler: s.serviceValidate},
+		{Pattern: "GET /api/v1/cas/proxyValidate", Handler: s.proxyValidate},
+		{Pattern: "GET /api/v1/cas/p3/serviceValidate", Handler: s.serviceValidate3},
+		{Pattern: "GET /api/v1/cas/p3/proxyValidate", Handler: s.proxyValidate3},
+		{Pattern: "GET /api/v1/cas/proxy", Handler: s.proxy},
 	}
 }
 

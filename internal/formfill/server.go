@@ -30,18 +30,12 @@ type Server struct {
 	Now      func() time.Time
 }
 
-// Route is one endpoint.
-type Route struct {
-	Pattern string
-	Handler http.HandlerFunc
-}
-
 // Routes lists the form-fill endpoints.
-func (s *Server) Routes() []Route {
-	return []Route{
-		{"GET /api/v1/formfill/{application_id}/launch", s.launch},
-		{"GET /api/v1/formfill/{application_id}/credentials", s.credentials},
-		{"POST /api/v1/formfill/{application_id}/credentials", s.saveCredentials},
+func (s *Server) Routes() []web.Route {
+	return []web.Route{
+		{Pattern: "GET /api/v1/formfill/{application_id}/launch", Handler: s.launch},
+		{Pattern: "GET /api/v1/formfill/{application_id}/credentials", Handler: s.credentials},
+		{Pattern: "POST /api/v1/formfill/{application_id}/credentials", Handler: s.saveCredentials},
 	}
 }
 
@@ -172,12 +166,9 @@ func (s *Server) record(r *http.Request, tg *target, action, result, detail stri
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	t := tenant.FromContext(r.Context())
-	s.Pages.Render(w, status, web.PageMessage, web.MessageView{View: web.View{Title: "Cannot open the application", TenantName: t.Name},
-		Message: msg, IsError: true, RequestID: reqinfo.From(r.Context()).ID})
+	s.Pages.Error(w, r, status, "Cannot open the application", msg)
 }
 
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.Log.ErrorContext(r.Context(), "formfill", "err", err, "request_id", reqinfo.From(r.Context()).ID)
-	s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side.")
+	s.Pages.InternalError(w, r, s.Log, "formfill", err)
 }

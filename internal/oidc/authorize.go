@@ -335,14 +335,11 @@ func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, ar *aut
 }
 
 func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	t := tenant.FromContext(r.Context())
-	p.Pages.Render(w, status, web.PageMessage, web.MessageView{View: web.View{Title: "Sign-in error", TenantName: t.Name},
-		Message: msg, IsError: true, RequestID: reqinfo.From(r.Context()).ID})
+	p.Pages.Error(w, r, status, "Sign-in error", msg)
 }
 
 func (p *Provider) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	p.Log.ErrorContext(r.Context(), "oidc", "err", err, "request_id", reqinfo.From(r.Context()).ID)
-	p.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side.")
+	p.Pages.InternalError(w, r, p.Log, "oidc", err)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -63,30 +63,24 @@ func (p *Provider) ApplicationChanged(tenantID, clientID string) {
 	p.clients.Forget(tenantID, clientID)
 }
 
-// Route is one endpoint of the provider.
-type Route struct {
-	Pattern string
-	Handler http.HandlerFunc
-}
-
 // Routes lists the provider's endpoints (ONEACCESS-API.md 4.1, 4.2, 4.5).
-func (p *Provider) Routes() []Route {
-	return []Route{
-		{"GET /api/v1/oauth2/.well-known/openid-configuration", p.discovery},
-		{"GET /.well-known/openid-configuration", p.discovery},
-		{"GET /api/v1/oauth2/keys", p.jwks},
-		{"GET /api/v1/oauth2/authorize", p.authorize},
-		{"POST /api/v1/oauth2/authorize", p.authorize},
-		{"GET /api/v1/oauth2/authorize/resume", p.resume},
-		{"POST /api/v1/oauth2/consent", p.consentSubmit},
-		{"POST /api/v1/oauth2/token", p.token},
-		{"GET /api/v1/oauth2/userinfo", p.userinfo},
-		{"POST /api/v1/oauth2/userinfo", p.userinfo},
-		{"POST /api/v1/oauth2/introspect", p.introspect},
-		{"POST /api/v1/oauth2/revoke", p.revoke},
-		{"GET /api/v1/oauth2/logout", p.logout},
-		{"POST /api/v1/oauth2/logout", p.logout},
-		{"GET /api/v1/logout", p.globalLogout},
+func (p *Provider) Routes() []web.Route {
+	return []web.Route{
+		{Pattern: "GET /api/v1/oauth2/.well-known/openid-configuration", Handler: p.discovery},
+		{Pattern: "GET /.well-known/openid-configuration", Handler: p.discovery},
+		{Pattern: "GET /api/v1/oauth2/keys", Handler: p.jwks},
+		{Pattern: "GET /api/v1/oauth2/authorize", Handler: p.authorize},
+		{Pattern: "POST /api/v1/oauth2/authorize", Handler: p.authorize},
+		{Pattern: "GET /api/v1/oauth2/authorize/resume", Handler: p.resume},
+		{Pattern: "POST /api/v1/oauth2/consent", Handler: p.consentSubmit},
+		{Pattern: "POST /api/v1/oauth2/token", Handler: p.token},
+		{Pattern: "GET /api/v1/oauth2/userinfo", Handler: p.userinfo},
+		{Pattern: "POST /api/v1/oauth2/userinfo", Handler: p.userinfo},
+		{Pattern: "POST /api/v1/oauth2/introspect", Handler: p.introspect},
+		{Pattern: "POST /api/v1/oauth2/revoke", Handler: p.revoke},
+		{Pattern: "GET /api/v1/oauth2/logout", Handler: p.logout},
+		{Pattern: "POST /api/v1/oauth2/logout", Handler: p.logout},
+		{Pattern: "GET /api/v1/logout", Handler: p.globalLogout},
 	}
 }
 

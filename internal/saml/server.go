@@ -41,21 +41,15 @@ type Server struct {
 	SecureCookies bool
 }
 
-// Route is one endpoint.
-type Route struct {
-	Pattern string
-	Handler http.HandlerFunc
-}
-
 // Routes lists the SAML endpoints.
-func (s *Server) Routes() []Route {
-	return []Route{
-		{"GET " + MetadataPath, s.metadata},
-		{"GET " + SSOPath, s.ssoRedirect},
-		{"POST " + SSOPath, s.ssoPost},
-		{"GET " + resumePath, s.resume},
-		{"GET " + SLOPath, s.sloRedirect},
-		{"POST " + SLOPath, s.sloPost},
+func (s *Server) Routes() []web.Route {
+	return []web.Route{
+		{Pattern: "GET " + MetadataPath, Handler: s.metadata},
+		{Pattern: "GET " + SSOPath, Handler: s.ssoRedirect},
+		{Pattern: "POST " + SSOPath, Handler: s.ssoPost},
+		{Pattern: "GET " + resumePath, Handler: s.resume},
+		{Pattern: "GET " + SLOPath, Handler: s.sloRedirect},
+		{Pattern: "POST " + SLOPath, Handler: s.sloPost},
 	}
 }
 
@@ -77,14 +71,11 @@ func (s *Server) idpOf(r *http.Request) idp {
 // errorPage tells the user why the request was refused. Nothing goes back
 // to the service provider: its URLs are not trusted before the request is.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	t := tenant.FromContext(r.Context())
-	s.Pages.Render(w, status, web.PageMessage, web.MessageView{View: web.View{Title: "Sign-in error", TenantName: t.Name},
-		Message: msg, IsError: true, RequestID: reqinfo.From(r.Context()).ID})
+	s.Pages.Error(w, r, status, "Sign-in error", msg)
 }
 
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.Log.ErrorContext(r.Context(), "saml", "err", err, "request_id", reqinfo.From(r.Context()).ID)
-	s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side.")
+	s.Pages.InternalError(w, r, s.Log, "saml", err)
 }
 
 // refusal is a request refused for a reason the user may read.

@@ -23,6 +23,13 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
+// Route is one endpoint of a browser-facing protocol (OIDC, CAS, SAML,
+// form-fill): a ServeMux pattern and its handler.
+type Route struct {
+	Pattern string
+	Handler http.HandlerFunc
+}
+
 // Pages renders the page templates.
 type Pages struct {
 	pages map[string]*template.Template
