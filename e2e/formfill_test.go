@@ -50,6 +50,11 @@ func newLegacyApp(t *testing.T, user, pass string) *legacyApp {
 				return
 			}
 			fmt.Fprintf(w, `<!doctype html><title>Legacy</title><p id="who">Welcome, %s</p>`, html.EscapeString(c.Value))
+		case "/login":
+			fmt.Fprint(w, `<!doctype html><title>Legacy</title><form action="session" method="post">
+<input type="hidden" name="lang" value="en"><input type="hidden" name="csrf" value="per-visit">
+<label>User <input name="user"></label><label>Password <input type="password" name="pass"></label>
+<button type="submit">Sign in</button></form>`)
 		case "/logout":
 			http.SetCookie(w, &http.Cookie{Name: "legacy", Path: "/", MaxAge: -1})
 			fmt.Fprint(w, `<!doctype html><title>Legacy</title><p id="out">Signed out</p>`)
@@ -101,9 +106,27 @@ func testFormFill(t *testing.T, dsn string) {
 	admin := bearer(g.token(clientID, clientSecret, nil))
 	aliceID := g.user(admin, map[string]any{"user_name": "alice", "password": alicePassword, "name": "Alice"})
 	bobID := g.user(admin, map[string]any{"user_name": "bob", "password": alicePassword, "name": "Bob"})
-	r := g.call("POST", "/api/v2/tenant/applications", map[string]any{"name": "Legacy", "protocol": "form_fill",
-		"form_fill": map[string]any{"login_url": legacy.URL + "/login", "action_url": legacy.URL + "/session", "method": "post",
-			"username_field": "user", "password_field": "pass", "extra_fields": map[string]string{"lang": "en"}}}, admin)
+	// Detection reads the login page and proposes the settings.
+	r := g.call("POST", "/api/v2/tenant/form-fill/detect", map[string]any{"login_url": legacy.URL + "/login"}, admin)
+	if r.status != 200 {
+		t.Fatalf("detect: %d %s", r.status, r.body)
+	}
+	detected := r.json(t)
+	if got := jsonString(detected["form_fill"]); got != `{"action_url":"`+legacy.URL+`/session","extra_fields":{"lang":"en"},"login_url":"`+legacy.URL+
+		`/login","method":"POST","password_field":"pass","user_sets_credentials":true,"username_field":"user"}` {
+		t.Errorf("detected form: %s", got)
+	}
+	if w := jsonString(detected["warnings"]); !strings.Contains(w, `The hidden field \"csrf\" looks like a per-visit token`) {
+		t.Errorf("detection warnings: %s", w)
+	}
+	wantError(t, "detect an unreachable page", g.call("POST", "/api/v2/tenant/form-fill/detect", map[string]any{"login_url": legacy.URL + "/nowhere"}, admin), 400,
+		`{"error_code":"APP.0062","error_msg":"The login_url could not be read: HTTP status 404."}`)
+	wantError(t, "detect a page without a login form", g.call("POST", "/api/v2/tenant/form-fill/detect", map[string]any{"login_url": legacy.URL + "/logout"}, admin), 400,
+		`{"error_code":"APP.0062","error_msg":"The page at login_url has no form with a named password field."}`)
+	wantError(t, "detect a file: URL", g.call("POST", "/api/v2/tenant/form-fill/detect", map[string]any{"login_url": "file:///etc/passwd"}, admin), 400,
+		`{"error_code":"APP.0033","error_msg":"The login_url must be an absolute http(s) URL without user info."}`)
+	r = g.call("POST", "/api/v2/tenant/applications", map[string]any{"name": "Legacy", "protocol": "form_fill",
+		"form_fill": detected["form_fill"]}, admin)
 	if r.status != 201 {
 		t.Fatalf("register form_fill: %d %s", r.status, r.body)
 	}

@@ -1,12 +1,19 @@
 package e2e
 
 import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/crewjam/saml"
+
+	"github.com/gatehouse/gatehouse/internal/storage"
+	"github.com/gatehouse/gatehouse/internal/storage/sqlstore"
 )
 
 // TestSAMLSettings: the saml object of an application: registration from
@@ -23,7 +30,9 @@ func testSAMLSettings(t *testing.T, dsn string) {
 	auth := bearer(g.token(clientID, clientSecret, nil))
 	sp := newSP(t, g, "fetched", saml.HTTPPostBinding)
 	spXML := spMetadataXML(t, sp)
+	var fetches atomic.Int32
 	mdSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
 		switch r.URL.Path {
 		case "/metadata":
 			w.Write([]byte(spXML))
@@ -109,4 +118,131 @@ func testSAMLSettings(t *testing.T, dsn string) {
 	r = g.call("POST", appsPath, map[string]any{"name": "Bad", "protocol": "cas", "saml": samlFor("x"),
 		"cas": map[string]any{"service_patterns": []string{"https://c.example.com/"}}}, auth)
 	wantError(t, "saml on a cas app", r, 400, `{"error_code":"APP.0010","error_msg":"The saml settings apply only to saml applications."}`)
+
+	// The protocol, the application and the metadata fields are checked
+	// before the metadata_url is fetched.
+	notSAML := `{"error_code":"APP.0010","error_msg":"The saml settings apply only to saml applications."}`
+	both := `{"error_code":"APP.0043","error_msg":"The saml.metadata_xml and saml.metadata_url cannot both be sent: send the metadata inline or by URL, not both."}`
+	unfetched := func(what string, r resp, status int, body string) {
+		t.Helper()
+		wantError(t, what, r, status, body)
+		if n := fetches.Swap(0); n != 0 {
+			t.Errorf("%s: the metadata_url was fetched %d times", what, n)
+		}
+	}
+	fetches.Store(0)
+	unfetched("metadata_url on a cas app", g.call("POST", appsPath, map[string]any{"name": "Cas", "protocol": "cas",
+		"saml": map[string]any{"metadata_url": mdSrv.URL + "/nope"}, "cas": map[string]any{"service_patterns": []string{"https://c.example.com/"}}}, auth),
+		400, notSAML)
+	r = g.call("POST", appsPath, map[string]any{"name": "Cas", "protocol": "cas", "cas": map[string]any{"service_patterns": []string{"https://c.example.com/"}}}, auth)
+	if r.status != 201 {
+		t.Fatalf("register cas: %d %s", r.status, r.body)
+	}
+	casID := r.json(t)["application_id"].(string)
+	unfetched("metadata_url to a cas app", g.call("PUT", appsPath+"/"+casID, map[string]any{"saml": map[string]any{"metadata_url": mdSrv.URL + "/nope"}}, auth),
+		400, notSAML)
+	unfetched("metadata_url to an unknown application", g.call("PUT", appsPath+"/20200101000000000-0000-000000000",
+		map[string]any{"saml": map[string]any{"metadata_url": mdSrv.URL + "/metadata"}}, auth), 400, errAppUnknown)
+	unfetched("both metadata fields", g.call("POST", appsPath, map[string]any{"name": "Both", "protocol": "saml",
+		"saml": map[string]any{"metadata_url": mdSrv.URL + "/metadata", "metadata_xml": spXML}}, auth), 400, both)
+	unfetched("both metadata fields on modify", g.call("PUT", appsPath+"/"+id,
+		map[string]any{"saml": map[string]any{"metadata_url": mdSrv.URL + "/metadata", "metadata_xml": spXML}}, auth), 400, both)
+	wantError(t, "metadata_url not found", g.call("POST", appsPath, map[string]any{"name": "Bad", "protocol": "saml",
+		"saml": map[string]any{"metadata_url": mdSrv.URL + "/nope"}}, auth), 400,
+		`{"error_code":"APP.0043","error_msg":"The saml.metadata_url could not be read: HTTP status 404."}`)
+	wantError(t, "metadata_url too large", g.call("PUT", appsPath+"/"+id, map[string]any{"saml": map[string]any{"metadata_url": mdSrv.URL + "/big"}}, auth), 400,
+		`{"error_code":"APP.0043","error_msg":"The saml.metadata_url could not be read: the document is larger than 512 KiB."}`)
+	if n := fetches.Swap(0); n != 2 {
+		t.Errorf("%d fetches, want 2", n)
+	}
+
+	// URL messages name every rule.
+	urlRule := "an absolute http(s) URL of at most 2048 characters, without user info, fragment, spaces or control characters."
+	wantError(t, "acs with user info", g.call("POST", appsPath, map[string]any{"name": "Bad", "protocol": "saml",
+		"saml": ok(map[string]any{"acs": []map[string]any{{"url": "https://u:p@a.example.com/acs"}}})}, auth), 400,
+		`{"error_code":"APP.0037","error_msg":"The saml.acs url \"https://u:p@a.example.com/acs\" must be `+urlRule+`"}`)
+	wantError(t, "slo_url too long", g.call("POST", appsPath, map[string]any{"name": "Bad", "protocol": "saml",
+		"saml": ok(map[string]any{"slo_url": "https://a.example.com/" + strings.Repeat("x", 2048)})}, auth), 400,
+		`{"error_code":"APP.0038","error_msg":"The saml.slo_url must be `+urlRule+`"}`)
+
+	// Metadata with more than 4 signing certificates is a metadata error,
+	// unless the write chooses the certificates.
+	der := sp.Certificate.Raw
+	manyCerts := ""
+	for i := range 5 {
+		_, c := spKey(t, "extra"+string(rune('a'+i)))
+		manyCerts += `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>` +
+			base64.StdEncoding.EncodeToString(c.Raw) + `</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`
+	}
+	fiveXML := `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://five.example.com/md">` +
+		`<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` + manyCerts +
+		`<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://five.example.com/acs" index="0"/>` +
+		`</md:SPSSODescriptor></md:EntityDescriptor>`
+	wantError(t, "metadata with five signing certificates", g.call("POST", appsPath, map[string]any{"name": "Five", "protocol": "saml",
+		"saml": map[string]any{"metadata_xml": fiveXML}}, auth), 400,
+		`{"error_code":"APP.0043","error_msg":"The service provider metadata cannot be used: it has 5 signing certificates, and at most 4 are accepted (send saml.sp_signing_certs to choose them)."}`)
+	r = g.call("POST", appsPath, map[string]any{"name": "Five", "protocol": "saml",
+		"saml": map[string]any{"metadata_xml": fiveXML, "sp_signing_certs": []string{base64.StdEncoding.EncodeToString(der)}}}, auth)
+	if r.status != 201 || len(r.json(t)["saml"].(map[string]any)["sp_signing_certs"].([]any)) != 1 {
+		t.Errorf("five in the metadata, one chosen: %d %s", r.status, r.body)
+	}
+
+	testLegacySAMLApp(t, g, dsn, auth)
+}
+
+// testLegacySAMLApp: a saml application registered before Gatehouse spoke
+// SAML (settings {}, no entity id) reads back, lists, and takes writes
+// that leave its saml object alone; a write that sends saml completes it.
+// Until then no service provider can sign in to it.
+func testLegacySAMLApp(t *testing.T, g *gh, dsn string, auth map[string]string) {
+	r := g.call("POST", appsPath, map[string]any{"name": "Legacy SAML", "protocol": "saml", "saml": samlFor("Legacy SAML")}, auth)
+	if r.status != 201 {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	id := r.json(t)["application_id"].(string)
+	// Make it what an application of the previous version is.
+	ctx := context.Background()
+	store, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.Apps().Update(ctx, storage.DefaultTenantID, id, func(a *storage.Application) error {
+		a.Settings = json.RawMessage(`{}`)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Apps().SetSAMLEntityID(ctx, storage.DefaultTenantID, id, ""); err != nil {
+		t.Fatal(err)
+	}
+	one := appsPath + "/" + id
+	if s := g.call("GET", one, nil, auth).json(t)["saml"].(map[string]any); s["entity_id"] != "" || len(s["acs"].([]any)) != 0 {
+		t.Errorf("legacy saml settings: %v", s)
+	}
+	if p := g.call("GET", samlSSO+"?sp="+"https://sp.example.com/Legacy%2520SAML", nil, nil); p.status != 400 ||
+		!strings.Contains(string(p.body), "is not registered with this identity provider.") {
+		t.Errorf("sign-in to the legacy app: %d %s", p.status, p.body)
+	}
+	r = g.call("PUT", one, map[string]any{"description": "from before SAML", "access_policy": "all_users"}, auth)
+	if r.status != 200 || r.json(t)["description"] != "from before SAML" {
+		t.Fatalf("modify the description of a legacy saml app: %d %s", r.status, r.body)
+	}
+	r = g.call("GET", appsPath+"?limit=100", nil, auth)
+	if r.status != 200 || !strings.Contains(string(r.body), `"application_id":"`+id+`"`) {
+		t.Errorf("list with a legacy saml app: %d %s", r.status, r.body)
+	}
+	// A write that sends saml must make it whole.
+	wantError(t, "half a saml object", g.call("PUT", one, map[string]any{"saml": map[string]any{"assertion_lifetime": 120}}, auth), 400,
+		`{"error_code":"APP.0036","error_msg":"The saml.entity_id is required: 1-1024 characters without spaces or control characters."}`)
+	r = g.call("PUT", one, map[string]any{"saml": samlFor("Legacy SAML")}, auth)
+	if r.status != 200 || r.json(t)["saml"].(map[string]any)["entity_id"] != "https://sp.example.com/Legacy%20SAML" {
+		t.Fatalf("complete the legacy saml app: %d %s", r.status, r.body)
+	}
+	if p := g.call("GET", samlSSO+"?sp="+"https://sp.example.com/Legacy%2520SAML", nil, nil); strings.Contains(string(p.body), "is not registered") {
+		t.Errorf("sign-in to the completed app: %d %s", p.status, p.body)
+	}
+	// Now complete, it is checked on every write again.
+	wantError(t, "entity id removed", g.call("PUT", one, map[string]any{"saml": map[string]any{"entity_id": ""}}, auth), 400,
+		`{"error_code":"APP.0036","error_msg":"The saml.entity_id is required: 1-1024 characters without spaces or control characters."}`)
 }

@@ -35,7 +35,9 @@ func Mappings(a *storage.Application) []ClaimMapping {
 // CheckAccess decides whether a user may use an application and returns
 // the grant: one query, for the account and its roles, and only when the
 // policy or the claim mappings need it; a second one, up the organisation
-// tree, for a user without an account under the organizations policy.
+// tree, for a user without an account under the organizations policy, or
+// up the application's organisation tree for the roles given to an
+// account's organisation.
 func CheckAccess(ctx context.Context, store storage.Repos, a *storage.Application, mappings []ClaimMapping, u *storage.User) (*Grant, error) {
 	restricted := a.AccessPolicy == storage.AccessAuthorized || a.AccessPolicy == storage.AccessOrganizations
 	if !restricted && !NeedsAccount(mappings) {
@@ -57,6 +59,14 @@ func CheckAccess(ctx context.Context, store storage.Repos, a *storage.Applicatio
 		return nil, err
 	case acc.Disabled && restricted:
 		return nil, ErrAccountDisabled
+	}
+	if acc.AppOrgID != "" {
+		// Roles given to the account's organisation or those above it.
+		byOrg, err := store.AppRoles().RolesOfOrg(ctx, a.TenantID, acc.AppOrgID)
+		if err != nil {
+			return nil, err
+		}
+		roles = mergeSorted(roles, byOrg)
 	}
 	return &Grant{Account: acc, Roles: roles}, nil
 }
@@ -80,4 +90,27 @@ func inAccessOrgs(ctx context.Context, store storage.Repos, a *storage.Applicati
 		return ErrNotAuthorized
 	}
 	return nil
+}
+
+// mergeSorted is the sorted union of two sorted lists.
+func mergeSorted(a, b []string) []string {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]string, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i] < b[j]):
+			out = append(out, a[i])
+			i++
+		case i == len(a) || b[j] < a[i]:
+			out = append(out, b[j])
+			j++
+		default: // equal
+			out = append(out, a[i])
+			i, j = i+1, j+1
+		}
+	}
+	return out
 }

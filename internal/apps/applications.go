@@ -25,10 +25,10 @@ type Applications struct {
 	// OnChange, when set, is told of every change to an application, so
 	// that caches of application settings can drop it.
 	OnChange func(tenantID, clientID string)
-	// FetchMetadata reads a saml application's metadata_url (set by the
-	// wiring, which owns the outbound HTTP client); nil: metadata_url is
-	// refused.
-	FetchMetadata func(ctx context.Context, url string) ([]byte, error)
+	// Fetch reads a URL (GET, 200 only, at most limit bytes) for a saml
+	// application's metadata_url and form-fill detection; set by the
+	// wiring, which owns the outbound HTTP client. nil: both are refused.
+	Fetch func(ctx context.Context, url string, limit int64) ([]byte, error)
 }
 
 // App is an application with its decoded OIDC settings.
@@ -212,6 +212,12 @@ func apply(a *storage.Application, ps protocolSettings, w *AppWrite, creating bo
 		}
 		a.Settings, _ = json.Marshal(cas)
 	case a.Protocol == storage.ProtocolSAML:
+		// A saml application registered before Gatehouse spoke SAML has
+		// settings {}: no entity id, so no service provider can sign in to
+		// it. A write that leaves its saml object alone keeps it so.
+		if !creating && (!w.SAML.Set || w.SAML.Null) && ps.saml.EntityID == "" {
+			return nil
+		}
 		if err := ps.saml.validate(); err != nil {
 			return err
 		}
@@ -252,7 +258,7 @@ func (s *Applications) Register(ctx context.Context, tenantID string, a audit.Ac
 		APIPermissions: []string{}, ClientID: idgen.Alnum(32), AccessPolicy: storage.AccessAllUsers, AccessOrgIDs: []string{},
 		AccountNameRule: "user_name", ClaimMappings: json.RawMessage("[]"), CreatedAt: now, UpdatedAt: now}
 	settings, cas, ff, sml := DefaultOIDCSettings(app.Protocol), DefaultCASSettings(), DefaultFormFillSettings(), DefaultSAMLSettings()
-	if err := s.fetchMetadata(ctx, w); err != nil {
+	if err := s.fetchMetadata(ctx, app.Protocol, w); err != nil {
 		return nil, err
 	}
 	if err := apply(app, protocolSettings{&settings, &cas, &ff, &sml}, w, true); err != nil {
@@ -348,8 +354,16 @@ func (s *Applications) List(ctx context.Context, tenantID string, offset, limit 
 func (s *Applications) Update(ctx context.Context, tenantID string, a audit.Actor, id string, w *AppWrite) (*App, error) {
 	var out *storage.Application
 	public := false
-	if err := s.fetchMetadata(ctx, w); err != nil {
-		return nil, err
+	// The metadata is fetched outside the transaction, and only for an
+	// application that exists and is saml (its protocol never changes).
+	if w.metadataURL() != "" {
+		app, err := s.Store.Apps().Get(ctx, tenantID, id)
+		if err != nil {
+			return nil, notFoundApp(err)
+		}
+		if err := s.fetchMetadata(ctx, app.Protocol, w); err != nil {
+			return nil, err
+		}
 	}
 	err := s.Audit.Do(ctx, tenantID, a, "application.update", appTarget(id), func(tx storage.Repos, _ *audit.Target) error {
 		var err error
@@ -373,13 +387,15 @@ func (s *Applications) Update(ctx context.Context, tenantID string, a audit.Acto
 				return err
 			}
 		}
-		if cur, err := decode(out); err == nil {
-			if err := setAPIScopes(ctx, tx, out, &cur.OIDC); err != nil {
-				return err
-			}
-			if err := setSAMLEntityID(ctx, tx, out, &cur.SAML); err != nil {
-				return err
-			}
+		cur, err := decode(out)
+		if err != nil {
+			return err
+		}
+		if err := setAPIScopes(ctx, tx, out, &cur.OIDC); err != nil {
+			return err
+		}
+		if err := setSAMLEntityID(ctx, tx, out, &cur.SAML); err != nil {
+			return err
 		}
 		_, err = tx.APIClients().Update(ctx, tenantID, out.ClientID, func(c *storage.APIClient) error {
 			c.Name, c.Permissions = out.Name, out.APIPermissions

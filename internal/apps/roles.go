@@ -31,6 +31,7 @@ var (
 	errRoleNameInvalid = failure.New(failure.Invalid, "APP_ROLE.0005", "name", "The name must be at most 100 characters, without control characters.")
 	errRoleNameNeeded  = failure.New(failure.Invalid, "APP_ROLE.0007", "name", "The name is required.")
 	errMembersInvalid  = failure.New(failure.Invalid, "APP_ROLE.0006", "account_Ids", "The account_Ids must list 1 to 50 application account ids.")
+	errRoleOrgsInvalid = failure.New(failure.Invalid, "APP_ROLE.0008", "org_ids", "The org_ids must list 1 to 50 application organization ids.")
 )
 
 func roleTarget(id string) audit.Target { return audit.Target{Type: "app_role", ID: id} }
@@ -184,8 +185,15 @@ func (s *Roles) RemoveMembers(ctx context.Context, tenantID string, a audit.Acto
 
 func (s *Roles) members(ctx context.Context, tenantID string, a audit.Actor, appID, roleID string, ids []string, action string,
 	apply func(tx storage.Repos, id string) error) (*Outcome, error) {
+	return s.assign(ctx, tenantID, a, appID, roleID, ids, errMembersInvalid, action, apply)
+}
+
+// assign applies one change per id (1 to 50 of them, else badIDs) in one
+// transaction, sorting ids into success and fail lists.
+func (s *Roles) assign(ctx context.Context, tenantID string, a audit.Actor, appID, roleID string, ids []string, badIDs error, action string,
+	apply func(tx storage.Repos, id string) error) (*Outcome, error) {
 	if len(ids) == 0 || len(ids) > 50 {
-		return nil, errMembersInvalid
+		return nil, badIDs
 	}
 	out := &Outcome{Success: []string{}, Fail: []string{}}
 	err := s.Audit.Do(ctx, tenantID, a, action, roleTarget(roleID), func(tx storage.Repos, _ *audit.Target) error {
@@ -220,4 +228,28 @@ func (s *Roles) Members(ctx context.Context, tenantID, appID, roleID string, off
 		return nil, 0, err
 	}
 	return s.Store.AppRoles().Members(ctx, tenantID, roleID, offset, limit)
+}
+
+// AddOrgs gives a role to organisations of the application: every account
+// in them, or in organisations below them, has the role. Organisations
+// that are not the application's, or already have it, fail.
+func (s *Roles) AddOrgs(ctx context.Context, tenantID string, a audit.Actor, appID, roleID string, orgIDs []string) (*Outcome, error) {
+	return s.assign(ctx, tenantID, a, appID, roleID, orgIDs, errRoleOrgsInvalid, "app_role.org.add", func(tx storage.Repos, id string) error {
+		return tx.AppRoles().AddOrg(ctx, tenantID, roleID, id)
+	})
+}
+
+// RemoveOrgs takes a role back from organisations.
+func (s *Roles) RemoveOrgs(ctx context.Context, tenantID string, a audit.Actor, appID, roleID string, orgIDs []string) (*Outcome, error) {
+	return s.assign(ctx, tenantID, a, appID, roleID, orgIDs, errRoleOrgsInvalid, "app_role.org.remove", func(tx storage.Repos, id string) error {
+		return tx.AppRoles().RemoveOrg(ctx, tenantID, roleID, id)
+	})
+}
+
+// Orgs pages the organisations that have a role.
+func (s *Roles) Orgs(ctx context.Context, tenantID, appID, roleID string, offset, limit int) ([]storage.AppOrg, int, error) {
+	if _, err := s.Get(ctx, tenantID, appID, roleID); err != nil {
+		return nil, 0, err
+	}
+	return s.Store.AppRoles().Orgs(ctx, tenantID, roleID, offset, limit)
 }

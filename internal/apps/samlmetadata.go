@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/storage"
 )
 
 // MaxSPMetadata bounds a service provider's metadata document.
@@ -90,11 +92,17 @@ func importSPMetadata(doc []byte, field string, s *SAMLSettings) error {
 			s.SLOURL, s.SLOBinding = strings.TrimSpace(e.Location), SAMLBindingRedirect
 		}
 	}
+	// A certificate listed twice (with use signing and without a use, say)
+	// counts once.
 	s.SPSigningCerts, s.SPEncryptionCert = []string{}, ""
+	seen := map[string]bool{}
 	for _, k := range sp.Keys {
 		for _, c := range k.Certs {
 			if k.Use == "" || k.Use == "signing" {
-				s.SPSigningCerts = append(s.SPSigningCerts, strings.TrimSpace(c))
+				if key := strings.Join(strings.Fields(c), ""); !seen[key] {
+					seen[key] = true
+					s.SPSigningCerts = append(s.SPSigningCerts, strings.TrimSpace(c))
+				}
 			}
 			if (k.Use == "" || k.Use == "encryption") && s.SPEncryptionCert == "" {
 				if _, ok := normaliseCert(c, true); ok {
@@ -147,23 +155,42 @@ func noDirectives(doc []byte) error {
 	}
 }
 
-// fetchMetadata reads the saml metadata_url a write sends, before any
-// transaction starts (the call may take seconds).
-func (s *Applications) fetchMetadata(ctx context.Context, w *AppWrite) error {
-	if !w.SAML.Set || w.SAML.Null || !w.SAML.V.MetadataURL.Set || w.SAML.V.MetadataURL.V == "" {
+// metadataURL is the saml.metadata_url w sends, if any.
+func (w *AppWrite) metadataURL() string {
+	if !w.SAML.Set || w.SAML.Null || !w.SAML.V.MetadataURL.Set {
+		return ""
+	}
+	return w.SAML.V.MetadataURL.V
+}
+
+// fetchMetadata reads the saml metadata_url a write to an application of
+// protocol sends, before any transaction starts (the call may take
+// seconds). Only a saml application's write fetches: the others are
+// refused later (APP.0010) without an outbound call.
+func (s *Applications) fetchMetadata(ctx context.Context, protocol string, w *AppWrite) error {
+	u := w.metadataURL()
+	if protocol != storage.ProtocolSAML || u == "" {
 		return nil
 	}
-	u := w.SAML.V.MetadataURL.V
-	if !samlURL(u) {
-		return appInvalid("APP.0043", "saml.metadata_url", "The saml.metadata_url must be an absolute http(s) URL.")
+	if err := w.SAML.V.oneMetadataSource(); err != nil {
+		return err
 	}
-	if s.FetchMetadata == nil {
+	if !samlURL(u) {
+		return appInvalid("APP.0043", "saml.metadata_url", "The saml.metadata_url must be "+samlURLRule+".")
+	}
+	if s.Fetch == nil {
 		return appInvalid("APP.0043", "saml.metadata_url", "This server does not fetch metadata; send saml.metadata_xml instead.")
 	}
-	b, err := s.FetchMetadata(ctx, u)
+	b, err := s.Fetch(ctx, u, MaxSPMetadata)
 	if err != nil {
-		return appInvalid("APP.0043", "saml.metadata_url", "The saml.metadata_url could not be read: %s", truncate(err.Error(), 200))
+		return appInvalid("APP.0043", "saml.metadata_url", "The saml.metadata_url could not be read: %s.", fetchError(err))
 	}
 	w.SAML.V.fetched = b
 	return nil
+}
+
+// fetchError is a Fetch error as the end of a sentence, without its
+// final period (the message adds one).
+func fetchError(err error) string {
+	return strings.TrimRight(truncate(err.Error(), 200), ".")
 }

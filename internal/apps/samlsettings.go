@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/opt"
@@ -113,15 +114,27 @@ func DefaultSAMLSettings() SAMLSettings {
 
 // apply reads the metadata, if any, then copies what w sends onto s.
 func (w *SAMLWrite) apply(s *SAMLSettings) error {
+	if err := w.oneMetadataSource(); err != nil {
+		return err
+	}
+	field := ""
 	switch {
 	case w.MetadataXML.Set && w.MetadataXML.V != "":
-		if err := importSPMetadata([]byte(w.MetadataXML.V), "saml.metadata_xml", s); err != nil {
+		field = "saml.metadata_xml"
+		if err := importSPMetadata([]byte(w.MetadataXML.V), field, s); err != nil {
 			return err
 		}
 	case w.fetched != nil:
-		if err := importSPMetadata(w.fetched, "saml.metadata_url", s); err != nil {
+		field = "saml.metadata_url"
+		if err := importSPMetadata(w.fetched, field, s); err != nil {
 			return err
 		}
+	}
+	// Metadata with more signing certificates than an application holds
+	// is the metadata's fault, unless the write chooses the certificates.
+	if field != "" && !w.SPSigningCerts.Set && len(s.SPSigningCerts) > maxSPSigningCerts {
+		return errMetadata(field, "it has %d signing certificates, and at most %d are accepted (send saml.sp_signing_certs to choose them).",
+			len(s.SPSigningCerts), maxSPSigningCerts)
 	}
 	if w.EntityID.Set {
 		s.EntityID = strings.TrimSpace(w.EntityID.V)
@@ -165,21 +178,40 @@ func (w *SAMLWrite) apply(s *SAMLSettings) error {
 	return nil
 }
 
+// oneMetadataSource refuses a write that sends the metadata both inline
+// and by URL (one of them would be ignored).
+func (w *SAMLWrite) oneMetadataSource() error {
+	if w.MetadataXML.Set && w.MetadataXML.V != "" && w.MetadataURL.Set && w.MetadataURL.V != "" {
+		return appInvalid("APP.0043", "saml.metadata_url",
+			"The saml.metadata_xml and saml.metadata_url cannot both be sent: send the metadata inline or by URL, not both.")
+	}
+	return nil
+}
+
+// maxSPSigningCerts bounds an application's saml.sp_signing_certs.
+const maxSPSigningCerts = 4
+
+// maxEntityID bounds an entity id, in characters (SAML Metadata 2.3.2).
+const maxEntityID = 1024
+
+// samlURLRule says what samlURL accepts, for messages.
+const samlURLRule = "an absolute http(s) URL of at most 2048 characters, without user info, fragment, spaces or control characters"
+
 func (s *SAMLSettings) validate() error {
-	if s.EntityID == "" || len(s.EntityID) > 1024 || strings.ContainsFunc(s.EntityID, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+	if s.EntityID == "" || utf8.RuneCountInString(s.EntityID) > maxEntityID || strings.ContainsFunc(s.EntityID, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return appInvalid("APP.0036", "saml.entity_id", "The saml.entity_id is required: 1-1024 characters without spaces or control characters.")
 	}
 	if err := s.validateACS(); err != nil {
 		return err
 	}
 	if s.SLOURL != "" && !samlURL(s.SLOURL) {
-		return appInvalid("APP.0038", "saml.slo_url", "The saml.slo_url must be an absolute http(s) URL without fragment.")
+		return appInvalid("APP.0038", "saml.slo_url", "The saml.slo_url must be "+samlURLRule+".")
 	}
 	if s.SLOBinding != SAMLBindingPost && s.SLOBinding != SAMLBindingRedirect {
 		return appInvalid("APP.0038", "saml.slo_binding", "The saml.slo_binding must be post or redirect.")
 	}
-	if len(s.SPSigningCerts) > 4 {
-		return appInvalid("APP.0039", "saml.sp_signing_certs", "The saml.sp_signing_certs may hold at most 4 certificates.")
+	if len(s.SPSigningCerts) > maxSPSigningCerts {
+		return appInvalid("APP.0039", "saml.sp_signing_certs", "The saml.sp_signing_certs may hold at most %d certificates.", maxSPSigningCerts)
 	}
 	for i, c := range s.SPSigningCerts {
 		p, ok := normaliseCert(c, false)
@@ -229,7 +261,7 @@ func (s *SAMLSettings) validateACS() error {
 		}
 		switch {
 		case !samlURL(e.URL):
-			return appInvalid("APP.0037", "saml.acs", "The saml.acs url %q must be an absolute http(s) URL without fragment.", truncate(e.URL, 100))
+			return appInvalid("APP.0037", "saml.acs", "The saml.acs url %q must be "+samlURLRule+".", truncate(e.URL, 100))
 		case e.Binding != SAMLBindingPost:
 			return appInvalid("APP.0037", "saml.acs", "The saml.acs binding must be post: Gatehouse sends responses with the HTTP-POST binding.")
 		case e.Index < 0 || e.Index > 65535 || indexes[e.Index]:
@@ -282,10 +314,13 @@ func (s *SAMLSettings) ACSByIndex(index int) *SAMLEndpoint {
 	return nil
 }
 
+// samlURL is the rule samlURLRule states.
 func samlURL(v string) bool {
+	if utf8.RuneCountInString(v) > 2048 || strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return false
+	}
 	u, err := url.Parse(v)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil && u.Fragment == "" &&
-		len(v) <= 2048 && !strings.ContainsAny(v, " \r\n\t\x00")
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil && !strings.Contains(v, "#")
 }
 
 // normaliseCert reads a certificate in PEM or bare base64 DER and returns
@@ -347,7 +382,7 @@ func setSAMLEntityID(ctx context.Context, tx storage.Repos, app *storage.Applica
 
 // GetBySAMLEntityID returns the saml application of a service provider.
 func (s *Applications) GetBySAMLEntityID(ctx context.Context, tenantID, entityID string) (*App, error) {
-	if entityID == "" || len(entityID) > 1024 {
+	if entityID == "" || utf8.RuneCountInString(entityID) > maxEntityID {
 		return nil, ErrAppNotFound
 	}
 	a, err := s.Store.Apps().GetBySAMLEntityID(ctx, tenantID, entityID)

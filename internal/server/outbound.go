@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -34,16 +35,22 @@ func outboundClient(c *config.Config, timeout time.Duration) *http.Client {
 	}}
 }
 
-// fetcher reads a URL with client (a saml application's metadata_url):
-// GET, 200 only, at most limit bytes.
-func fetcher(client *http.Client, limit int64) func(ctx context.Context, url string) ([]byte, error) {
-	return func(ctx context.Context, url string) ([]byte, error) {
+// fetcher reads a URL with client (a saml application's metadata_url, a
+// form-fill login page): GET, 200 only, at most limit bytes. Its errors
+// are the end of a sentence, without a final period, such as "HTTP status
+// 404": callers write "The login_url could not be read: " + err + ".".
+func fetcher(client *http.Client) func(ctx context.Context, url string, limit int64) ([]byte, error) {
+	return func(ctx context.Context, url string, limit int64) ([]byte, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
-			return nil, err
+			return nil, errors.New("the URL cannot be requested")
 		}
 		res, err := client.Do(req)
 		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() && client.Timeout > 0 {
+				return nil, fmt.Errorf("no answer within %s", client.Timeout)
+			}
 			return nil, errors.New("the request failed")
 		}
 		defer res.Body.Close()

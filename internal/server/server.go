@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gatehouse/gatehouse/internal/api/mgmt"
-	"github.com/gatehouse/gatehouse/internal/apps"
 	"github.com/gatehouse/gatehouse/internal/cas"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/formfill"
@@ -57,7 +56,7 @@ func New(app *App) (*Server, error) {
 		Audit: app.Audit, Pages: pages, CSRF: csrf, Log: app.Log, Now: app.Now}
 	samlIdP := &saml.Server{Store: app.Store, Apps: app.Apps, Keys: app.Keys, Sessions: app.Sessions, Sealer: app.Sealer, Audit: app.Audit,
 		Pages: pages, Log: app.Log, Now: app.Now, BaseURL: app.Cfg.BaseURL, SecureCookies: secure}
-	app.Apps.FetchMetadata = fetcher(outboundClient(app.Cfg, 10*time.Second), apps.MaxSPMetadata)
+	app.Apps.Fetch = fetcher(outboundClient(app.Cfg, 10*time.Second))
 	app.Apps.OnChange = func(tenantID, clientID string) {
 		op.ApplicationChanged(tenantID, clientID)
 		casServer.ApplicationChanged(tenantID, clientID)

@@ -268,6 +268,17 @@ type AppRoleRepo interface {
 	Members(ctx context.Context, tenantID, roleID string, offset, limit int) ([]AppAccount, int, error)
 	// RolesOf returns the roles of accounts, by account id.
 	RolesOf(ctx context.Context, tenantID string, accountIDs []string) (map[string][]AppRole, error)
+	// AddOrg gives the role to an organisation of its application (and so
+	// to the accounts in it and below it); ErrNotFound when the
+	// organisation is not one of the application's, or already has it.
+	AddOrg(ctx context.Context, tenantID, roleID, appOrgID string) error
+	// RemoveOrg: ErrNotFound when the organisation did not have the role.
+	RemoveOrg(ctx context.Context, tenantID, roleID, appOrgID string) error
+	// Orgs pages the organisations that have the role.
+	Orgs(ctx context.Context, tenantID, roleID string, offset, limit int) ([]AppOrg, int, error)
+	// RolesOfOrg returns the codes of the roles an account of appOrgID has
+	// through it or the organisations above it, sorted (one query).
+	RolesOfOrg(ctx context.Context, tenantID, appOrgID string) ([]string, error)
 }
 
 // AppOrgRepo stores applications' organisation trees.

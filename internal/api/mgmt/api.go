@@ -80,6 +80,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v2/tenant/applications", "all", a.createApp},
 		{"GET", "/api/v2/tenant/applications/{application_id}", "all", a.getApp},
 		{"GET", "/api/v2/tenant/applications", "all", a.listApps},
+		{"POST", "/api/v2/tenant/form-fill/detect", "all", a.detectForm},
 		{"PUT", "/api/v2/tenant/applications/{application_id}", "all", a.updateApp},
 		{"PUT", "/api/v2/tenant/applications/{application_id}/enable", "all", a.enableApp},
 		{"PUT", "/api/v2/tenant/applications/{application_id}/disable", "all", a.disableApp},
@@ -108,6 +109,9 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v2/tenant/applications/{application_id}/role-member", "all", a.addRoleMembers},
 		{"DELETE", "/api/v2/tenant/applications/{application_id}/role-member", "all", a.removeRoleMembers},
 		{"GET", "/api/v2/tenant/applications/{application_id}/role-member-list/{role_id}", "all", a.listRoleMembers},
+		{"POST", "/api/v2/tenant/applications/{application_id}/role-org", "all", a.addRoleOrgs},
+		{"DELETE", "/api/v2/tenant/applications/{application_id}/role-org", "all", a.removeRoleOrgs},
+		{"GET", "/api/v2/tenant/applications/{application_id}/role-org-list/{role_id}", "all", a.listRoleOrgs},
 
 		{"POST", "/api/v2/tenant/attributes", "all", a.createAttribute},
 		{"GET", "/api/v2/tenant/attributes", "all", a.listAttributes},

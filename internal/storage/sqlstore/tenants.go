@@ -42,7 +42,7 @@ func (x tenantRepo) List(ctx context.Context) ([]storage.Tenant, error) {
 // that deleting in this order never trips a foreign key.
 var tenantTables = []string{
 	"attribute_unique_values", "attribute_defs",
-	"app_role_members", "app_roles", "app_accounts", "app_orgs",
+	"app_role_members", "app_role_orgs", "app_roles", "app_accounts", "app_orgs",
 	"mgmt_tokens", "app_api_scopes", "saml_entity_ids", "applications", "api_clients", "audit_events", "signing_keys",
 	"sso_sessions", "saml_sessions", "oauth_codes", "cas_tickets", "refresh_tokens", "consents", "revocations",
 	"user_orgs", "user_counts", "users", "organizations",

@@ -3,6 +3,7 @@ package storagetest
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,6 +163,42 @@ func testAppAccounts(t *testing.T, s storage.Store) {
 		t.Fatal(err)
 	}
 	wantNotFound(t, "remove a non-member", s.AppRoles().RemoveMember(ctx, "t1", role.ID, public.ID))
+
+	// Roles given to application organisations reach the organisations
+	// below them.
+	if err := s.AppRoles().AddOrg(ctx, "t1", role2.ID, head.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InTx(ctx, func(tx storage.Repos) error {
+		wantNotFound(t, "org role twice", tx.AppRoles().AddOrg(ctx, "t1", role2.ID, head.ID))
+		_, err := tx.AppRoles().Get(ctx, "t1", role2.ApplicationID, role2.ID)
+		return err
+	}); err != nil {
+		t.Fatalf("transaction after a repeated org role: %v", err)
+	}
+	wantNotFound(t, "another application's org", s.AppRoles().AddOrg(ctx, "t1", role2.ID, sameCodeOtherApp.ID))
+	wantNotFound(t, "org role from another tenant", s.AppRoles().AddOrg(ctx, "t2", role2.ID, branch.ID))
+	if err := s.AppRoles().AddOrg(ctx, "t1", role.ID, branch.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		org  string
+		want string
+	}{{branch.ID, "admin auditor"}, {head.ID, "auditor"}, {"nope", ""}} {
+		if codes, err := s.AppRoles().RolesOfOrg(ctx, "t1", c.org); err != nil || strings.Join(codes, " ") != c.want {
+			t.Errorf("roles of org %s = %v, %v; want %q", c.org, codes, err, c.want)
+		}
+	}
+	if codes, _ := s.AppRoles().RolesOfOrg(ctx, "t2", branch.ID); len(codes) != 0 {
+		t.Error("roles of an org cross tenants")
+	}
+	if orgs, total, err := s.AppRoles().Orgs(ctx, "t1", role2.ID, 0, 10); err != nil || total != 1 || orgs[0].ID != head.ID {
+		t.Errorf("orgs of auditor: %+v %d %v", orgs, total, err)
+	}
+	if err := s.AppRoles().RemoveOrg(ctx, "t1", role.ID, branch.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantNotFound(t, "remove an org role twice", s.AppRoles().RemoveOrg(ctx, "t1", role.ID, branch.ID))
 
 	// Deleting an account drops its memberships; deleting a role drops its members.
 	if err := s.AppAccounts().Delete(ctx, "t1", app1.ID, acc.ID); err != nil {
