@@ -611,7 +611,7 @@ func appOrgBody(id, code, name, parent string) string {
 	if parent != "" {
 		p = `"` + parent + `"`
 	}
-	return fmt.Sprintf(`{"org_id":%q,"org_code":%q,"name":%q,"parent_id":%s}`, id, code, name, p)
+	return fmt.Sprintf(`{"org_id":%q,"org_code":%q,"name":%q,"parent_id":%s,"mapped_org_id":null}`, id, code, name, p)
 }
 
 func testAppOrgs(t *testing.T, g *gh, auth map[string]string) {
@@ -630,7 +630,7 @@ func testAppOrgs(t *testing.T, g *gh, auth map[string]string) {
 	otherHead := newID(t, "other's 10000", g.call("POST", appPath(other)+"/organizations", map[string]any{"org_code": "10000", "name": "Head office"}, auth), 201, "org_id")
 	tenantOrg := newOrg(t, g, auth, map[string]any{"code": "APPORG-HQ", "name": "Tenant HQ"})
 
-	// Get: exactly {org_id, org_code, name, parent_id}.
+	// Get: exactly {org_id, org_code, name, parent_id} and Gatehouse's mapped_org_id.
 	wantError(t, "get Finance", g.call("GET", orgs+"/"+fin, nil, auth), 200, appOrgBody(fin, "10100", "Finance", head))
 	wantError(t, "get Head office (a root)", g.call("GET", orgs+"/"+head, nil, auth), 200, appOrgBody(head, "10000", "Head office", ""))
 	wantError(t, "get the Chinese one", g.call("GET", orgs+"/"+sales, nil, auth), 200, appOrgBody(sales, "销售_2-b", "Sales", ""))

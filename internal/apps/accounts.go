@@ -129,6 +129,18 @@ func (s *Accounts) create(ctx context.Context, tenantID string, a audit.Actor, a
 			return err
 		}
 		acc.AccountName, acc.Name = AccountName(app, u), u.Name
+		// Without an org_code, the account lands in the application
+		// organisation mapped to the user's home organisation (or the
+		// nearest one above it).
+		if !w.OrgCode.Set && u.HomeOrgID != "" {
+			o, err := tx.AppOrgs().ForOrg(ctx, tenantID, appID, u.HomeOrgID)
+			switch {
+			case err == nil:
+				acc.AppOrgID = o.ID
+			case !errors.Is(err, storage.ErrNotFound):
+				return err
+			}
+		}
 		if !w.AccountName.Set && !accountNameOK(acc.AccountName) {
 			return failure.Invalidf("APP_ACCOUNT.0036", "account_name",
 				"The application's account_name_rule gives no valid account name for this user (%s): send account_name.", app.AccountNameRule)

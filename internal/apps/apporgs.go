@@ -28,6 +28,9 @@ type AppOrgWrite struct {
 	OrgCode  opt.String `json:"org_code"`
 	Name     opt.String `json:"name"`
 	ParentID opt.String `json:"parent_id"`
+	// MappedOrgID (Gatehouse's own) is the Gatehouse organisation this one
+	// stands for; "" removes the mapping.
+	MappedOrgID opt.String `json:"mapped_org_id"`
 }
 
 // Failures of the application-organisation API; APP.ORG.0040 is the code
@@ -40,6 +43,8 @@ var (
 	errAppOrgChildren  = failure.New(failure.Invalid, "APP.ORG.0005", "org_id", "The application organization has child organizations.")
 	errAppOrgCycle     = failure.New(failure.Invalid, "APP.ORG.0006", "parent_id", "An organization cannot be moved under itself or its descendants.")
 	errAppOrgNoParent  = failure.New(failure.Invalid, "APP.ORG.0040", "parent_id", "Parent application organization does not exist.")
+	errAppOrgMapped    = failure.New(failure.Invalid, "APP.ORG.0041", "mapped_org_id", "The mapped_org_id is not an organization of this tenant.")
+	errAppOrgMapTaken  = failure.New(failure.Conflict, "APP.ORG.0042", "mapped_org_id", "Another organization of the application is already mapped to this organization.")
 )
 
 func appOrgTarget(id string) audit.Target { return audit.Target{Type: "app_org", ID: id} }
@@ -80,7 +85,7 @@ func (s *AppOrgs) Create(ctx context.Context, tenantID string, a audit.Actor, ap
 	}
 	now := s.Now()
 	o := &storage.AppOrg{TenantID: tenantID, ID: idgen.New(now), ApplicationID: appID, Code: w.OrgCode.V, Name: w.Name.V,
-		ParentID: w.ParentID.V, CreatedAt: now, UpdatedAt: now}
+		ParentID: w.ParentID.V, MappedOrgID: w.MappedOrgID.V, CreatedAt: now, UpdatedAt: now}
 	err := s.Audit.Do(ctx, tenantID, a, "app_org.create", appOrgTarget(o.ID), func(tx storage.Repos, _ *audit.Target) error {
 		if _, err := appFor(ctx, tx, tenantID, appID, true); err != nil {
 			return err
@@ -93,16 +98,39 @@ func (s *AppOrgs) Create(ctx context.Context, tenantID string, a audit.Actor, ap
 				return err
 			}
 		}
-		err := tx.AppOrgs().Create(ctx, o)
-		if errors.Is(err, storage.ErrConflict) {
-			return errAppOrgCodeTaken
+		if err := checkMappedOrg(ctx, tx, tenantID, o.MappedOrgID); err != nil {
+			return err
 		}
-		return err
+		return appOrgConflict(tx.AppOrgs().Create(ctx, o))
 	})
 	if err != nil {
 		return "", err
 	}
 	return o.ID, nil
+}
+
+// checkMappedOrg refuses a mapping to an organisation the tenant does not
+// have ("" is no mapping).
+func checkMappedOrg(ctx context.Context, tx storage.Repos, tenantID, orgID string) error {
+	if orgID == "" {
+		return nil
+	}
+	_, err := tx.Orgs().Get(ctx, tenantID, orgID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return errAppOrgMapped
+	}
+	return err
+}
+
+func appOrgConflict(err error) error {
+	var ce *storage.ConflictError
+	switch {
+	case errors.As(err, &ce) && ce.Field == "mapped_org_id":
+		return errAppOrgMapTaken
+	case errors.Is(err, storage.ErrConflict):
+		return errAppOrgCodeTaken
+	}
+	return err
 }
 
 // Update renames or moves an application organisation; parent_id ""
@@ -137,6 +165,11 @@ func (s *AppOrgs) Update(ctx context.Context, tenantID string, a audit.Actor, ap
 				p = o.ParentID
 			}
 		}
+		if w.MappedOrgID.Set {
+			if err := checkMappedOrg(ctx, tx, tenantID, w.MappedOrgID.V); err != nil {
+				return err
+			}
+		}
 		_, err := tx.AppOrgs().Update(ctx, tenantID, appID, id, func(o *storage.AppOrg) error {
 			if w.Name.V != "" {
 				o.Name = w.Name.V
@@ -144,10 +177,13 @@ func (s *AppOrgs) Update(ctx context.Context, tenantID string, a audit.Actor, ap
 			if w.ParentID.Set {
 				o.ParentID = w.ParentID.V
 			}
+			if w.MappedOrgID.Set {
+				o.MappedOrgID = w.MappedOrgID.V
+			}
 			o.UpdatedAt = s.Now()
 			return nil
 		})
-		return notFoundAppOrg(err)
+		return appOrgConflict(notFoundAppOrg(err))
 	})
 }
 

@@ -341,8 +341,11 @@ type AppOrg struct {
 	Code          string
 	Name          string
 	ParentID      string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// MappedOrgID is the Gatehouse organisation this one stands for ("":
+	// none); unique within the application.
+	MappedOrgID string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Entities that carry custom attributes.

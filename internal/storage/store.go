@@ -286,6 +286,9 @@ type AppOrgRepo interface {
 	Create(ctx context.Context, o *AppOrg) error
 	Get(ctx context.Context, tenantID, appID, id string) (*AppOrg, error)
 	GetByCode(ctx context.Context, tenantID, appID, code string) (*AppOrg, error)
+	// ForOrg returns the application organisation mapped to orgID or to
+	// the nearest Gatehouse organisation above it; ErrNotFound when none.
+	ForOrg(ctx context.Context, tenantID, appID, orgID string) (*AppOrg, error)
 	Update(ctx context.Context, tenantID, appID, id string, fn func(o *AppOrg) error) (*AppOrg, error)
 	Delete(ctx context.Context, tenantID, appID, id string) error
 	HasChildren(ctx context.Context, tenantID, appID, id string) (bool, error)

@@ -12,14 +12,15 @@ import (
 // says org_code where the tenant's organisations say code.
 
 type appOrgRead struct {
-	OrgID    string  `json:"org_id"`
-	OrgCode  string  `json:"org_code"`
-	Name     string  `json:"name"`
-	ParentID *string `json:"parent_id"`
+	OrgID       string  `json:"org_id"`
+	OrgCode     string  `json:"org_code"`
+	Name        string  `json:"name"`
+	ParentID    *string `json:"parent_id"`
+	MappedOrgID *string `json:"mapped_org_id"`
 }
 
 func toAppOrgRead(o *storage.AppOrg) appOrgRead {
-	return appOrgRead{OrgID: o.ID, OrgCode: o.Code, Name: o.Name, ParentID: strOrNil(o.ParentID)}
+	return appOrgRead{OrgID: o.ID, OrgCode: o.Code, Name: o.Name, ParentID: strOrNil(o.ParentID), MappedOrgID: strOrNil(o.MappedOrgID)}
 }
 
 // createAppOrg is POST …/{application_id}/organizations: 201 {org_id}.

@@ -10,23 +10,23 @@ import (
 
 type appOrgRepo struct{ repos }
 
-const appOrgCols = "id, application_id, code, name, parent_id, created_at, updated_at"
+const appOrgCols = "id, application_id, code, name, parent_id, mapped_org_id, created_at, updated_at"
 
 func scanAppOrg(s scanner, tenantID string) (*storage.AppOrg, error) {
 	var o storage.AppOrg
-	var parent sql.NullString
+	var parent, mapped sql.NullString
 	var created, updated int64
-	if err := s.Scan(&o.ID, &o.ApplicationID, &o.Code, &o.Name, &parent, &created, &updated); err != nil {
+	if err := s.Scan(&o.ID, &o.ApplicationID, &o.Code, &o.Name, &parent, &mapped, &created, &updated); err != nil {
 		return nil, notFound(err)
 	}
-	o.TenantID, o.ParentID = tenantID, parent.String
+	o.TenantID, o.ParentID, o.MappedOrgID = tenantID, parent.String, mapped.String
 	o.CreatedAt, o.UpdatedAt = fromMS(created), fromMS(updated)
 	return &o, nil
 }
 
 func (x appOrgRepo) Create(ctx context.Context, o *storage.AppOrg) error {
-	_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO app_orgs (tenant_id, "+appOrgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-		o.TenantID, o.ID, o.ApplicationID, o.Code, o.Name, nullable(o.ParentID), ms(o.CreatedAt), ms(o.UpdatedAt))
+	_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO app_orgs (tenant_id, "+appOrgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+		o.TenantID, o.ID, o.ApplicationID, o.Code, o.Name, nullable(o.ParentID), nullable(o.MappedOrgID), ms(o.CreatedAt), ms(o.UpdatedAt))
 	return mapErr(err)
 }
 
@@ -53,8 +53,8 @@ func (x appOrgRepo) Update(ctx context.Context, tenantID, appID, id string, fn f
 		if err := fn(o); err != nil {
 			return err
 		}
-		if _, err := x.w.ExecContext(ctx, x.d.q("UPDATE app_orgs SET code = ?, name = ?, parent_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ?"),
-			o.Code, o.Name, nullable(o.ParentID), ms(o.UpdatedAt), tenantID, id); err != nil {
+		if _, err := x.w.ExecContext(ctx, x.d.q("UPDATE app_orgs SET code = ?, name = ?, parent_id = ?, mapped_org_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ?"),
+			o.Code, o.Name, nullable(o.ParentID), nullable(o.MappedOrgID), ms(o.UpdatedAt), tenantID, id); err != nil {
 			return mapErr(err)
 		}
 		out = o
@@ -105,3 +105,18 @@ func (x appOrgRepo) List(ctx context.Context, tenantID, appID string, offset, li
 }
 
 func joinCols(cols, sep string) string { return strings.ReplaceAll(cols, ", ", sep) }
+
+// ForOrg walks up the Gatehouse organisation tree from orgID and returns
+// the application organisation mapped to the nearest organisation on the
+// way (ErrNotFound when none is).
+func (x appOrgRepo) ForOrg(ctx context.Context, tenantID, appID, orgID string) (*storage.AppOrg, error) {
+	row := x.r.QueryRowContext(ctx, x.d.q(`WITH RECURSIVE up(id, parent_id, depth) AS (
+		SELECT id, parent_id, 0 FROM organizations WHERE tenant_id = ? AND id = ?
+		UNION ALL
+		SELECT o.id, o.parent_id, up.depth + 1 FROM up CROSS JOIN organizations o
+		WHERE o.tenant_id = ? AND o.id = up.parent_id AND up.depth < 100)
+		SELECT a.`+joinCols(appOrgCols, ", a.")+` FROM up
+		JOIN app_orgs a ON a.tenant_id = ? AND a.application_id = ? AND a.mapped_org_id = up.id
+		ORDER BY up.depth LIMIT 1`), tenantID, orgID, tenantID, tenantID, appID)
+	return scanAppOrg(row, tenantID)
+}

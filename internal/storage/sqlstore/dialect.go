@@ -106,6 +106,8 @@ var uniqueFields = map[string][2]string{
 	"app_role_members.account_id":   {"role_member", "account_Ids"},
 	"app_orgs_code_uq":              {"app_org", "org_code"},
 	"app_orgs.code":                 {"app_org", "org_code"},
+	"app_orgs_mapped_uq":            {"app_org", "mapped_org_id"},
+	"app_orgs.mapped_org_id":        {"app_org", "mapped_org_id"},
 	"attribute_defs_name_uq":        {"attribute", "name"},
 	"attribute_defs.name":           {"attribute", "name"},
 	"cas_tickets_pkey":              {"cas_ticket", "ticket"},

@@ -245,6 +245,7 @@ func (x orgRepo) Delete(ctx context.Context, tenantID string, ids []string) erro
 			"DELETE FROM user_orgs WHERE tenant_id = ? AND org_id IN " + in,
 			"UPDATE users SET home_org_id = NULL WHERE tenant_id = ? AND home_org_id IN " + in,
 			"UPDATE organizations SET parent_id = NULL WHERE tenant_id = ? AND id IN " + in,
+			"UPDATE app_orgs SET mapped_org_id = NULL WHERE tenant_id = ? AND mapped_org_id IN " + in,
 			"DELETE FROM attribute_unique_values WHERE tenant_id = ? AND entity_id IN " + in,
 		} {
 			if _, err := x.w.ExecContext(ctx, x.d.q(stmt), args...); err != nil {

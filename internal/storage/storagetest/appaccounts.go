@@ -52,6 +52,33 @@ func testAppAccounts(t *testing.T, s storage.Store) {
 	if list, total, _ := s.AppOrgs().List(ctx, "t1", app1.ID, 0, 10); total != 2 || len(list) != 2 {
 		t.Errorf("app orgs of app1: %d", total)
 	}
+	// Mapping to Gatehouse organisations: the nearest mapped one above wins.
+	gRoot := &storage.Organization{TenantID: "t1", ID: idgen.New(now), Code: "G", Name: "G", CreatedAt: now, UpdatedAt: now}
+	gMid := &storage.Organization{TenantID: "t1", ID: idgen.New(now), Code: "GM", Name: "GM", ParentID: gRoot.ID, CreatedAt: now, UpdatedAt: now}
+	gLeaf := &storage.Organization{TenantID: "t1", ID: idgen.New(now), Code: "GL", Name: "GL", ParentID: gMid.ID, CreatedAt: now, UpdatedAt: now}
+	for _, o := range []*storage.Organization{gRoot, gMid, gLeaf} {
+		if err := s.Orgs().Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = s.AppOrgs().ForOrg(ctx, "t1", app1.ID, gLeaf.ID)
+	wantNotFound(t, "no mapping yet", err)
+	for _, m := range []struct{ appOrg, org string }{{head.ID, gRoot.ID}, {branch.ID, gMid.ID}} {
+		if _, err := s.AppOrgs().Update(ctx, "t1", app1.ID, m.appOrg, func(o *storage.AppOrg) error { o.MappedOrgID = m.org; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct{ from, want string }{{gLeaf.ID, branch.ID}, {gMid.ID, branch.ID}, {gRoot.ID, head.ID}} {
+		if got, err := s.AppOrgs().ForOrg(ctx, "t1", app1.ID, c.from); err != nil || got.ID != c.want {
+			t.Errorf("app org for %s = %+v, %v; want %s", c.from, got, err, c.want)
+		}
+	}
+	_, err = s.AppOrgs().ForOrg(ctx, "t1", app2.ID, gLeaf.ID)
+	wantNotFound(t, "another application's mapping", err)
+	_, err = s.AppOrgs().ForOrg(ctx, "t2", app1.ID, gLeaf.ID)
+	wantNotFound(t, "mapping from another tenant", err)
+	_, err = s.AppOrgs().Update(ctx, "t1", app1.ID, head.ID, func(o *storage.AppOrg) error { o.MappedOrgID = gMid.ID; return nil })
+	wantConflict(t, "two app orgs for one organisation", err, "mapped_org_id")
 
 	// Accounts.
 	acc := &storage.AppAccount{TenantID: "t1", ID: idgen.New(now), ApplicationID: app1.ID, UserID: u.ID, AccountName: "lihua.app",
