@@ -38,7 +38,7 @@ func testAccessByOrganization(t *testing.T, dsn string) {
 		"access_policy": "organizations", "access_org_ids": []string{sales, "20200101000000000-0000-000000000"}}, admin), 400,
 		errOrgs(`The access_org_ids entry \"20200101000000000-0000-000000000\" is not an organization of this tenant.`))
 	wantError(t, "unknown policy", g.call("POST", appsPath, map[string]any{"name": "CRM", "protocol": "cas", "cas": cas,
-		"access_policy": "everyone"}, admin), 400, `{"error_code":"APP.0026","error_msg":"The access_policy must be all_users, authorized or organizations."}`)
+		"access_policy": "everyone"}, admin), 400, `{"error_code":"APP.0026","error_msg":"The access_policy must be all_users, authorized, organizations or rules."}`)
 	r := g.call("POST", appsPath, map[string]any{"name": "CRM", "protocol": "cas", "cas": cas,
 		"access_policy": "organizations", "access_org_ids": []string{sales, sales}, "account_name_rule": "{email_local}.crm"}, admin)
 	if r.status != 201 {
@@ -103,4 +103,39 @@ func testAccessByOrganization(t *testing.T, dsn string) {
 		`{"error_code":"APP.0061","error_msg":"The account_name_rule must be user_name, email, mobile or employee_id, or a template of at most 128 characters using {user_name}, {email}, {email_local}, {mobile} or {employee_id}."}`)
 	wantError(t, "organizations policy, no orgs left", g.call("PUT", appsPath+"/"+appID, map[string]any{"access_org_ids": []string{}}, admin), 400,
 		errOrgs("The access_policy organizations needs at least one organization in access_org_ids."))
+}
+
+// TestAccessByRules: an application open to users whose attributes match
+// one of its rules (all conditions of a rule), plus users with an account.
+func TestAccessByRules(t *testing.T) {
+	g := start(t, "sqlite:"+t.TempDir()+"/gh.db", "--mobile-optional")
+	admin := bearer(g.token(clientID, clientSecret, nil))
+	g.user(admin, map[string]any{"user_name": "eve", "password": alicePassword, "email": "eve@corp.example.com", "attr_user_type": "regular"})
+	g.user(admin, map[string]any{"user_name": "ivan", "password": alicePassword, "email": "ivan@gmail.example", "attr_user_type": "intern"})
+	g.user(admin, map[string]any{"user_name": "olga", "password": alicePassword, "email": "olga@corp.example.com", "attr_user_type": "outsourcing"})
+	rules := []map[string]any{
+		{"all": []map[string]any{{"source": "user.email", "op": "suffix", "values": []string{"@corp.example.com"}},
+			{"source": "user.attr_user_type", "op": "ne", "values": []string{"outsourcing"}}}},
+		{"all": []map[string]any{{"source": "user.attr_user_type", "op": "eq", "values": []string{"intern"}}}},
+	}
+	cas := map[string]any{"service_patterns": []string{"http://" + rpHost + "/wiki"}}
+	wantError(t, "rules policy without rules", g.call("POST", appsPath, map[string]any{"name": "Wiki", "protocol": "cas", "cas": cas,
+		"access_policy": "rules"}, admin), 400, `{"error_code":"APP.0063","error_msg":"The access_policy rules needs at least one rule in access_rules."}`)
+	wantError(t, "a rule on the password", g.call("POST", appsPath, map[string]any{"name": "Wiki", "protocol": "cas", "cas": cas,
+		"access_policy": "rules", "access_rules": []map[string]any{{"all": []map[string]any{{"source": "user.password", "op": "exists"}}}}}, admin), 400,
+		`{"error_code":"APP.0063","error_msg":"The access_rules source \"user.password\" must be a user attribute (user.email, user.attr_city, user.extension.level…)."}`)
+	r := g.call("POST", appsPath, map[string]any{"name": "Wiki", "protocol": "cas", "cas": cas, "access_policy": "rules", "access_rules": rules}, admin)
+	if r.status != 201 || jsonString(r.json(t)["access_rules"]) != jsonString(rules) {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	login := g.url + "/api/v1/cas/login?service=" + url.QueryEscape("http://"+rpHost+"/wiki")
+	for user, in := range map[string]bool{"eve": true, "ivan": true, "olga": false} {
+		p := newBrowser(t).signIn(login, user, alicePassword)
+		if got := p.location != nil; got != in {
+			t.Errorf("%s let in: %v, want %v (%d)", user, got, in, p.status)
+		}
+		if !in {
+			wantErrorPage(t, user+" refused", p, 403, "You are not authorized to use this application.")
+		}
+	}
 }

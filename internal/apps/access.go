@@ -39,7 +39,8 @@ func Mappings(a *storage.Application) []ClaimMapping {
 // up the application's organisation tree for the roles given to an
 // account's organisation.
 func CheckAccess(ctx context.Context, store storage.Repos, a *storage.Application, mappings []ClaimMapping, u *storage.User) (*Grant, error) {
-	restricted := a.AccessPolicy == storage.AccessAuthorized || a.AccessPolicy == storage.AccessOrganizations
+	restricted := a.AccessPolicy == storage.AccessAuthorized || a.AccessPolicy == storage.AccessOrganizations ||
+		a.AccessPolicy == storage.AccessRulesPolicy
 	if !restricted && !NeedsAccount(mappings) {
 		return &Grant{}, nil
 	}
@@ -53,6 +54,9 @@ func CheckAccess(ctx context.Context, store storage.Repos, a *storage.Applicatio
 			if err := inAccessOrgs(ctx, store, a, u); err != nil {
 				return nil, err
 			}
+		}
+		if a.AccessPolicy == storage.AccessRulesPolicy && !matchesRules(Rules(a), u) {
+			return nil, ErrNotAuthorized
 		}
 		return &Grant{}, nil
 	case err != nil:

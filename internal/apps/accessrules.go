@@ -2,6 +2,7 @@ package apps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"regexp"
 	"slices"
@@ -14,14 +15,14 @@ import (
 // say who may use it (access_policy, access_org_ids) and what a user's new
 // account there is called (account_name_rule).
 
-var accessPolicies = []string{storage.AccessAllUsers, storage.AccessAuthorized, storage.AccessOrganizations}
+var accessPolicies = []string{storage.AccessAllUsers, storage.AccessAuthorized, storage.AccessOrganizations, storage.AccessRulesPolicy}
 
 const maxAccessOrgs = 100
 
 func applyAccess(a *storage.Application, w *AppWrite) error {
 	if w.AccessPolicy.Set {
 		if !slices.Contains(accessPolicies, w.AccessPolicy.V) {
-			return appInvalid("APP.0026", "access_policy", "The access_policy must be all_users, authorized or organizations.")
+			return appInvalid("APP.0026", "access_policy", "The access_policy must be all_users, authorized, organizations or rules.")
 		}
 		a.AccessPolicy = w.AccessPolicy.V
 	}
@@ -39,6 +40,19 @@ func applyAccess(a *storage.Application, w *AppWrite) error {
 			return appInvalid("APP.0060", "access_org_ids", "The access_org_ids may hold at most 100 organizations.")
 		}
 		a.AccessOrgIDs = ids
+	}
+	if w.AccessRules.Set {
+		rules := w.AccessRules.V
+		if w.AccessRules.Null || rules == nil {
+			rules = []AccessRule{}
+		}
+		if err := checkAccessRules(rules); err != nil {
+			return err
+		}
+		a.AccessRules, _ = json.Marshal(rules)
+	}
+	if a.AccessPolicy == storage.AccessRulesPolicy && len(Rules(a)) == 0 {
+		return appInvalid("APP.0063", "access_rules", "The access_policy rules needs at least one rule in access_rules.")
 	}
 	if a.AccessPolicy == storage.AccessOrganizations && len(a.AccessOrgIDs) == 0 {
 		return appInvalid("APP.0060", "access_org_ids", "The access_policy organizations needs at least one organization in access_org_ids.")

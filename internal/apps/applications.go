@@ -256,7 +256,7 @@ func (s *Applications) Register(ctx context.Context, tenantID string, a audit.Ac
 	now := s.Now()
 	app := &storage.Application{TenantID: tenantID, ID: idgen.New(now), Protocol: w.Protocol.V,
 		APIPermissions: []string{}, ClientID: idgen.Alnum(32), AccessPolicy: storage.AccessAllUsers, AccessOrgIDs: []string{},
-		AccountNameRule: "user_name", ClaimMappings: json.RawMessage("[]"), CreatedAt: now, UpdatedAt: now}
+		AccountNameRule: "user_name", AccessRules: json.RawMessage("[]"), ClaimMappings: json.RawMessage("[]"), CreatedAt: now, UpdatedAt: now}
 	settings, cas, ff, sml := DefaultOIDCSettings(app.Protocol), DefaultCASSettings(), DefaultFormFillSettings(), DefaultSAMLSettings()
 	if err := s.fetchMetadata(ctx, app.Protocol, w); err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ type AppWrite struct {
 	// members of AccessOrgIDs or organisations below them).
 	AccessPolicy    opt.String                `json:"access_policy"`
 	AccessOrgIDs    opt.Value[[]string]       `json:"access_org_ids"`
+	AccessRules     opt.Value[[]AccessRule]   `json:"access_rules"`
 	AccountNameRule opt.String                `json:"account_name_rule"`
 	ClaimMappings   opt.Value[[]ClaimMapping] `json:"claim_mappings"`
 }

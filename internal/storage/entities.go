@@ -216,6 +216,9 @@ type Application struct {
 	// AccessOrganizations (those, and members of AccessOrgIDs' subtrees).
 	AccessPolicy string
 	AccessOrgIDs []string
+	// AccessRules (JSON, owned by the apps service) are the conditions of
+	// AccessRulesPolicy.
+	AccessRules json.RawMessage
 	// AccountNameRule names a user's new account in the application (the
 	// apps service owns its forms: user_name, email, a template…).
 	AccountNameRule string
@@ -233,6 +236,9 @@ const (
 	// AccessOrganizations: users with an enabled account, and members of
 	// the application's organisations (or organisations below them).
 	AccessOrganizations = "organizations"
+	// AccessRulesPolicy: users with an enabled account, and users whose
+	// attributes match one of the application's rules.
+	AccessRulesPolicy = "rules"
 )
 
 // Session is a signed-in browser's SSO session. The cookie holds a random

@@ -29,6 +29,7 @@ type appRead struct {
 	APIPermissions  []string               `json:"api_permissions"`
 	AccessPolicy    string                 `json:"access_policy"`
 	AccessOrgIDs    []string               `json:"access_org_ids"`
+	AccessRules     []apps.AccessRule      `json:"access_rules"`
 	AccountNameRule string                 `json:"account_name_rule"`
 	ClaimMappings   []apps.ClaimMapping    `json:"claim_mappings"`
 	CreatedAt       *string                `json:"created_at"`
@@ -38,7 +39,7 @@ type appRead struct {
 func (a *API) appRead(app *apps.App) appRead {
 	out := appRead{ApplicationID: app.ID, ClientID: app.ClientID, ClientSecret: app.ClientSecret, Name: app.Name,
 		Description: app.Description, LogoURL: app.LogoURL, HomeURL: app.HomeURL, Category: app.Category, Protocol: app.Protocol,
-		Status: "enabled", APIPermissions: app.APIPermissions, AccessPolicy: app.AccessPolicy, AccessOrgIDs: app.AccessOrgIDs, AccountNameRule: app.AccountNameRule, ClaimMappings: app.Mappings, CreatedAt: a.stamp(app.CreatedAt), UpdatedAt: a.stamp(app.UpdatedAt)}
+		Status: "enabled", APIPermissions: app.APIPermissions, AccessPolicy: app.AccessPolicy, AccessOrgIDs: app.AccessOrgIDs, AccessRules: apps.Rules(&app.Application), AccountNameRule: app.AccountNameRule, ClaimMappings: app.Mappings, CreatedAt: a.stamp(app.CreatedAt), UpdatedAt: a.stamp(app.UpdatedAt)}
 	if app.Disabled {
 		out.Status = "disabled"
 	}
@@ -61,6 +62,9 @@ func (a *API) appRead(app *apps.App) appRead {
 	}
 	if out.AccessOrgIDs == nil {
 		out.AccessOrgIDs = []string{}
+	}
+	if out.AccessRules == nil {
+		out.AccessRules = []apps.AccessRule{}
 	}
 	return out
 }
