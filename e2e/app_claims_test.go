@@ -41,6 +41,8 @@ func testAccessAndClaims(t *testing.T, g *gh, dsn string) {
 			{"claim": "login", "source": "account.account_name", "in": []string{"userinfo", "access_token"}},
 			{"claim": "employee", "source": "user.employee_id"},
 			{"claim": "tenant_label", "value": "acme"},
+			{"claim": "upn", "template": "{account.account_name}@{user.extension.cost_center}.corp", "in": []string{"id_token"}},
+			{"claim": "no_mobile", "template": "tel:{user.mobile}", "in": []string{"id_token"}},
 		}})
 	provider, err := oidc.NewProvider(ctx, g.url+"/api/v1/oauth2")
 	if err != nil {
@@ -82,7 +84,11 @@ func testAccessAndClaims(t *testing.T, g *gh, dsn string) {
 	}
 	var c map[string]any
 	idt.Claims(&c)
-	want := map[string]any{"roles": []any{"approver", "auditor"}, "cost_center": "C-17", "level": float64(3), "employee": "E-7", "tenant_label": "acme"}
+	want := map[string]any{"roles": []any{"approver", "auditor"}, "cost_center": "C-17", "level": float64(3), "employee": "E-7", "tenant_label": "acme",
+		"upn": "alice.fin@C-17.corp"}
+	if _, ok := c["no_mobile"]; ok {
+		t.Error("a template with an empty source (alice has no mobile) gave a claim")
+	}
 	for k, v := range want {
 		if !equalJSON(c[k], v) {
 			t.Errorf("ID token %s = %v, want %v", k, c[k], v)

@@ -18,12 +18,20 @@ import (
 // external_id, first_name, middle_name, last_name, attr_* of the
 // profile), user.extension.<key>, account.account_name, account.name,
 // account.roles (the role codes, an array), account.extension.<key>.
+//
+// A template is a simple expression: text with sources in braces, such as
+// "{user.employee_id}@corp.example.com" or "{account.account_name}/{user.attr_city}";
+// the claim is left out when any source in it is empty.
 type ClaimMapping struct {
-	Claim  string   `json:"claim"`
-	Source string   `json:"source,omitempty"`
-	Value  string   `json:"value,omitempty"`
-	In     []string `json:"in,omitempty"` // id_token, userinfo, access_token (JWT), cas, saml; default: all but access_token
+	Claim    string   `json:"claim"`
+	Source   string   `json:"source,omitempty"`
+	Value    string   `json:"value,omitempty"`
+	Template string   `json:"template,omitempty"`
+	In       []string `json:"in,omitempty"` // id_token, userinfo, access_token (JWT), cas, saml; default: all but access_token
 }
+
+// templateRE finds the sources of a template.
+var templateRE = regexp.MustCompile(`\{([^{}]*)\}`)
 
 // Where a mapped claim goes.
 const (
@@ -73,8 +81,10 @@ func checkMappings(ms []ClaimMapping) error {
 			return bad("The claim %q is set by the protocol and cannot be mapped.", m.Claim)
 		case seen[m.Claim]:
 			return bad("The claim %q is mapped twice.", m.Claim)
-		case (m.Source == "") == (m.Value == ""):
-			return bad("The mapping of %q needs either a source or a value.", m.Claim)
+		case countSet(m.Source, m.Value, m.Template) != 1:
+			return bad("The mapping of %q needs exactly one of source, value and template.", m.Claim)
+		case m.Template != "" && !validTemplate(m.Template):
+			return bad("The template of %q must be at most 1024 characters with at least one {source} (user or account attributes, not account.roles) and no other braces.", m.Claim)
 		case m.Source != "" && !validSource(m.Source):
 			return bad("The source %q of %q is not a user or account attribute.", truncate(m.Source, 80), m.Claim)
 		case len(m.Value) > 1024:
@@ -90,10 +100,36 @@ func checkMappings(ms []ClaimMapping) error {
 	return nil
 }
 
+func countSet(vs ...string) int {
+	n := 0
+	for _, v := range vs {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func validTemplate(t string) bool {
+	if len(t) > 1024 {
+		return false
+	}
+	found := templateRE.FindAllStringSubmatch(t, -1)
+	if len(found) == 0 || strings.ContainsAny(templateRE.ReplaceAllString(t, ""), "{}") {
+		return false
+	}
+	for _, f := range found {
+		if f[1] == "account.roles" || !validSource(f[1]) {
+			return false
+		}
+	}
+	return true
+}
+
 // NeedsAccount reports whether any mapping reads the user's account.
 func NeedsAccount(ms []ClaimMapping) bool {
 	for _, m := range ms {
-		if strings.HasPrefix(m.Source, "account.") {
+		if strings.HasPrefix(m.Source, "account.") || strings.Contains(m.Template, "{account.") {
 			return true
 		}
 	}
@@ -163,10 +199,33 @@ func strValue(s string) Value {
 
 // Resolve returns the mapped value for src.
 func (m *ClaimMapping) Resolve(src *Source) Value {
-	if m.Source == "" {
+	switch {
+	case m.Template != "":
+		return m.expand(src)
+	case m.Source == "":
 		return strValue(m.Value)
 	}
-	u, path := src.User, m.Source
+	return resolveSource(m.Source, src)
+}
+
+// expand fills a template's sources (several values join with ",").
+func (m *ClaimMapping) expand(src *Source) Value {
+	empty := false
+	out := templateRE.ReplaceAllStringFunc(m.Template, func(p string) string {
+		vals := resolveSource(p[1:len(p)-1], src).strings()
+		if len(vals) == 0 {
+			empty = true
+		}
+		return strings.Join(vals, ",")
+	})
+	if empty {
+		return Value{}
+	}
+	return strValue(out)
+}
+
+func resolveSource(path string, src *Source) Value {
+	u := src.User
 	switch {
 	case strings.HasPrefix(path, "user.extension."):
 		return Value{Raw: jsonobj.Get(src.fields(1), path[len("user.extension."):])}
