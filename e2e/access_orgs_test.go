@@ -108,7 +108,13 @@ func testAccessByOrganization(t *testing.T, dsn string) {
 // TestAccessByRules: an application open to users whose attributes match
 // one of its rules (all conditions of a rule), plus users with an account.
 func TestAccessByRules(t *testing.T) {
-	g := start(t, "sqlite:"+t.TempDir()+"/gh.db", "--mobile-optional")
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) { testAccessByRules(t, b.dsn(t)) })
+	}
+}
+
+func testAccessByRules(t *testing.T, dsn string) {
+	g := start(t, dsn, "--mobile-optional")
 	admin := bearer(g.token(clientID, clientSecret, nil))
 	g.user(admin, map[string]any{"user_name": "eve", "password": alicePassword, "email": "eve@corp.example.com", "attr_user_type": "regular"})
 	g.user(admin, map[string]any{"user_name": "ivan", "password": alicePassword, "email": "ivan@gmail.example", "attr_user_type": "intern"})
@@ -123,7 +129,7 @@ func TestAccessByRules(t *testing.T) {
 		"access_policy": "rules"}, admin), 400, `{"error_code":"APP.0063","error_msg":"The access_policy rules needs at least one rule in access_rules."}`)
 	wantError(t, "a rule on the password", g.call("POST", appsPath, map[string]any{"name": "Wiki", "protocol": "cas", "cas": cas,
 		"access_policy": "rules", "access_rules": []map[string]any{{"all": []map[string]any{{"source": "user.password", "op": "exists"}}}}}, admin), 400,
-		`{"error_code":"APP.0063","error_msg":"The access_rules source \"user.password\" must be a user attribute (user.email, user.attr_city, user.extension.level…)."}`)
+		`{"error_code":"APP.0063","error_msg":"The access_rules rule 1: the source \"user.password\" must be a user attribute (user.email, user.attr_city, user.extension.level…)."}`)
 	r := g.call("POST", appsPath, map[string]any{"name": "Wiki", "protocol": "cas", "cas": cas, "access_policy": "rules", "access_rules": rules}, admin)
 	if r.status != 201 || jsonString(r.json(t)["access_rules"]) != jsonString(rules) {
 		t.Fatalf("register: %d %s", r.status, r.body)

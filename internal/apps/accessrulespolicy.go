@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -38,29 +39,34 @@ func checkAccessRules(rules []AccessRule) error {
 	if len(rules) > maxAccessRules {
 		return bad("The access_rules may hold at most %d rules.", maxAccessRules)
 	}
-	for i, r := range rules {
+	for i := range rules {
+		r := &rules[i]
 		if len(r.All) == 0 || len(r.All) > maxConditions {
 			return bad("The access_rules rule %d must hold 1 to %d conditions in \"all\".", i+1, maxConditions)
 		}
-		for _, c := range r.All {
+		for j := range r.All {
+			c := &r.All[j]
+			if c.Values == nil {
+				c.Values = []string{} // reads back as [], never null
+			}
 			if !strings.HasPrefix(c.Source, "user.") || !validSource(c.Source) {
-				return bad("The access_rules source %q must be a user attribute (user.email, user.attr_city, user.extension.level…).", truncate(c.Source, 64))
+				return bad("The access_rules rule %d: the source %q must be a user attribute (user.email, user.attr_city, user.extension.level…).", i+1, truncate(c.Source, 64))
 			}
 			if !slices.Contains(conditionOps, c.Op) {
-				return bad("The access_rules op %q must be one of %s.", truncate(c.Op, 32), strings.Join(conditionOps, ", "))
+				return bad("The access_rules rule %d: the op %q must be one of %s.", i+1, truncate(c.Op, 32), strings.Join(conditionOps, ", "))
 			}
 			n := len(c.Values)
 			switch {
 			case (c.Op == "exists" || c.Op == "not_exists") && n != 0:
-				return bad("The access_rules op %s takes no values.", c.Op)
+				return bad("The access_rules rule %d: the op %s takes no values.", i+1, c.Op)
 			case c.Op != "exists" && c.Op != "not_exists" && (n == 0 || n > maxRuleValues):
-				return bad("The access_rules op %s needs 1 to %d values.", c.Op, maxRuleValues)
+				return bad("The access_rules rule %d: the op %s needs 1 to %d values.", i+1, c.Op, maxRuleValues)
 			case (c.Op == "eq" || c.Op == "ne") && n != 1:
-				return bad("The access_rules op %s takes exactly one value.", c.Op)
+				return bad("The access_rules rule %d: the op %s takes exactly one value.", i+1, c.Op)
 			}
 			for _, v := range c.Values {
 				if len(v) > 256 {
-					return bad("The access_rules values must be at most 256 bytes.")
+					return bad("The access_rules rule %d: values must be at most 256 bytes.", i+1)
 				}
 			}
 		}
@@ -137,8 +143,11 @@ func (v Value) strings() []string {
 	case len(v.Raw) == 0 || string(v.Raw) == "null":
 		return nil
 	}
+	// Numbers keep the text they were stored with (json.Number).
+	dec := json.NewDecoder(bytes.NewReader(v.Raw))
+	dec.UseNumber()
 	var any interface{}
-	if json.Unmarshal(v.Raw, &any) != nil {
+	if dec.Decode(&any) != nil {
 		return nil
 	}
 	var out []string
@@ -149,7 +158,9 @@ func (v Value) strings() []string {
 			if t != "" {
 				out = append(out, t)
 			}
-		case bool, float64:
+		case json.Number:
+			out = append(out, t.String())
+		case bool:
 			b, _ := json.Marshal(t)
 			out = append(out, string(b))
 		case []interface{}:

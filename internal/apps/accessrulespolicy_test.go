@@ -9,7 +9,7 @@ import (
 
 func TestAccessRules(t *testing.T) {
 	u := &storage.User{UserName: "li", Email: "li@corp.example.com", Profile: json.RawMessage(`{"attr_user_type":"intern","attr_city":"Xi'an"}`),
-		Extension: json.RawMessage(`{"level":3,"teams":["red","blue"],"vip":true,"note":null}`)}
+		Extension: json.RawMessage(`{"level":3,"big":12345678901234567890,"teams":["red","blue"],"vip":true,"note":null}`)}
 	c := func(src, op string, vals ...string) AccessCondition {
 		return AccessCondition{Source: src, Op: op, Values: vals}
 	}
@@ -27,6 +27,7 @@ func TestAccessRules(t *testing.T) {
 		{"prefix", c("user.email", "prefix", "wang@"), false},
 		{"contains", c("user.attr_city", "contains", "'"), true},
 		{"number as text", c("user.extension.level", "eq", "3"), true},
+		{"number as written", c("user.extension.big", "eq", "12345678901234567890"), true},
 		{"boolean as text", c("user.extension.vip", "eq", "true"), true},
 		{"list item", c("user.extension.teams", "in", "blue"), true},
 		{"list, ne", c("user.extension.teams", "ne", "red"), false},
@@ -60,6 +61,7 @@ func TestAccessRules(t *testing.T) {
 		{{All: []AccessCondition{c("user.email", "exists", "x")}}},
 		{{All: []AccessCondition{c("user.email", "eq", "a", "b")}}},
 		{{All: []AccessCondition{c("user.email", "in")}}},
+		{{All: []AccessCondition{c("user.attr_", "exists")}}},
 	} {
 		if checkAccessRules(bad) == nil {
 			t.Errorf("%+v accepted", bad)

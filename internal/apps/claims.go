@@ -58,7 +58,7 @@ func validSource(src string) bool {
 		k := src[strings.LastIndex(src, ".")+1:]
 		return k != "" && len(k) <= 64
 	case strings.HasPrefix(src, "user.attr_"):
-		return len(src) <= 64
+		return len(src) > len("user.attr_") && len(src) <= 64
 	case strings.HasPrefix(src, "user."):
 		return slices.Contains(userFields, strings.TrimPrefix(src, "user."))
 	}
