@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/reqinfo"
+	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/storage"
 	"github.com/gatehouse/gatehouse/internal/tenant"
 	"github.com/gatehouse/gatehouse/internal/web"
@@ -18,7 +19,9 @@ import (
 // at /api/v1/oauth2/logout: it ends the SSO session and returns the browser
 // to post_logout_redirect_uri, which must be registered for the client
 // named by id_token_hint or client_id. Without a valid target it shows a
-// signed-out page, never an open redirect.
+// signed-out page, never an open redirect. When the session had signed in
+// to SAML service providers, AfterLogout sends the browser through them
+// first and to the same place at the end.
 func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		p.errorPage(w, r, http.StatusBadRequest, "The logout request could not be read.")
@@ -42,11 +45,15 @@ func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.endSession(w, r, t.ID)
 	if target != "" {
 		if st := r.Form.Get("state"); st != "" {
 			target = withParams(target, url.Values{"state": {st}}, false)
 		}
+	}
+	if p.afterLogout(w, r, t.ID, p.endSession(w, r, t.ID), target) {
+		return
+	}
+	if target != "" {
 		http.Redirect(w, r, target, http.StatusFound)
 		return
 	}
@@ -57,6 +64,9 @@ func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 // the SSO session and redirects to redirect_url when that is a registered
 // redirect or post-logout URI of the client named by client_id, or of any
 // application of the tenant when client_id is absent (ONEACCESS-API.md 4.5).
+// Without redirect_url it goes to the sign-in page. Like logout, it lets
+// AfterLogout take the browser through the session's SAML service
+// providers first.
 func (p *Provider) globalLogout(w http.ResponseWriter, r *http.Request) {
 	t := tenant.FromContext(r.Context())
 	q := r.URL.Query()
@@ -65,12 +75,19 @@ func (p *Provider) globalLogout(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, r, http.StatusBadRequest, "The redirect_url is not registered for any application.")
 		return
 	}
-	p.endSession(w, r, t.ID)
-	if target != "" {
-		http.Redirect(w, r, target, http.StatusFound)
+	if target == "" {
+		target = "/api/v1/login"
+	}
+	if p.afterLogout(w, r, t.ID, p.endSession(w, r, t.ID), target) {
 		return
 	}
-	http.Redirect(w, r, "/api/v1/login", http.StatusFound)
+	http.Redirect(w, r, target, http.StatusFound)
+}
+
+// afterLogout hands a logout that ended session sid to AfterLogout, with
+// next, the validated target; it reports whether the response was taken.
+func (p *Provider) afterLogout(w http.ResponseWriter, r *http.Request, tenantID, sid, next string) bool {
+	return sid != "" && p.AfterLogout != nil && p.AfterLogout(w, r, tenantID, sid, next)
 }
 
 func (p *Provider) registeredLogoutTarget(r *http.Request, tenantID, clientID, target string) bool {
@@ -116,9 +133,17 @@ func (p *Provider) idTokenAudience(r *http.Request, tenantID, tok string) (strin
 	return c.str("aud"), nil
 }
 
-// endSession ends the browser's SSO session and clears its cookie.
-func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, tenantID string) {
+// endSession ends the browser's SSO session and clears its cookie. It
+// returns the session's sid, read before the session ends, so that
+// AfterLogout can reach the service providers it signed in to; a session
+// that timed out (still stored) counts, since they may still hold theirs.
+func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, tenantID string) (sid string) {
 	if ck, err := r.Cookie(web.SessionCookie); err == nil {
+		if ck.Value != "" && len(ck.Value) <= 128 {
+			if row, err := p.Store.Sessions().GetByHash(r.Context(), tenantID, secret.Hash(ck.Value)); err == nil {
+				sid = row.SID
+			}
+		}
 		if sess, _, err := p.currentUser(r, tenantID); err == nil && sess != nil {
 			a := audit.Actor{Type: audit.ActorUser, ID: sess.UserID, SourceIP: reqinfo.From(r.Context()).IP, UserAgent: r.UserAgent()}
 			p.Store.Audit().Append(r.Context(), p.Audit.Event(tenantID, a, "logout", audit.Target{Type: "session", ID: sess.SID}, storage.ResultSuccess, ""))
@@ -127,6 +152,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, tenantID s
 	}
 	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: p.SecureCookies, SameSite: http.SameSiteLaxMode})
+	return sid
 }
 
 func (p *Provider) signedOut(w http.ResponseWriter, r *http.Request) {

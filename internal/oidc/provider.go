@@ -36,6 +36,13 @@ type Provider struct {
 	CodeLifetime time.Duration
 	// Client makes outbound calls (clients' jwks_uri).
 	Client *http.Client
+	// AfterLogout, when set, is called by both logouts once they have
+	// ended the browser's SSO session sid, with next, the validated URL the
+	// browser would go to now ("" for the signed-out page). It returns true
+	// when it has taken over the response (the wiring sends the browser
+	// through the session's SAML service providers first, and to next at
+	// the end); false leaves the response to the provider, as without it.
+	AfterLogout func(w http.ResponseWriter, r *http.Request, tenantID, sid, next string) bool
 
 	clients    *clientCache
 	opaque     *opaqueCodec

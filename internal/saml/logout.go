@@ -22,7 +22,9 @@ import (
 // session signed in to, one after another, with a LogoutRequest; each
 // answers with a LogoutResponse to /slo, which sends the browser on to the
 // next; at the end, the service provider that asked gets its
-// LogoutResponse (or the user a "signed out" page). What remains to do
+// LogoutResponse, or the browser goes where the logout that started the
+// round said (OIDC and OneAccess logout, see LogoutRound), or the user
+// sees a "signed out" page. What remains to do
 // travels sealed in the ID of each LogoutRequest, which the service
 // provider echoes as InResponseTo: nothing is stored, and RelayState's 80
 // bytes are not needed.
@@ -33,8 +35,13 @@ type sloState struct {
 	Queue    []sloTarget `json:"q,omitempty"` // still to visit, next first
 	Current  string      `json:"c,omitempty"` // application just sent a LogoutRequest
 	Reply    *sloReply   `json:"r,omitempty"` // who asked, to answer at the end
-	Partial  bool        `json:"p,omitempty"` // some service provider did not confirm
-	Expires  int64       `json:"e"`
+	// Next is where the browser goes at the end when no service provider
+	// asked: a URL the logout that started the round validated (an OIDC
+	// post_logout_redirect_uri with its state, a registered redirect_url).
+	// Only LogoutRound sets it, and it travels sealed.
+	Next    string `json:"n,omitempty"`
+	Partial bool   `json:"p,omitempty"` // some service provider did not confirm
+	Expires int64  `json:"e"`
 }
 
 // sloTarget is one service provider's part of the session.
@@ -93,8 +100,86 @@ func (s *Server) endSession(ctx context.Context, tenantID, sid string) {
 	}
 }
 
+// maxNext bounds LogoutRound's next: the round's state travels in every
+// LogoutRequest's ID, often in a URL.
+const maxNext = 8 << 10
+
+// LogoutRound makes the front-channel logout round for an SSO session that
+// another protocol has just ended (OIDC RP-initiated logout, OneAccess's
+// global logout): the browser visits every service provider the session
+// signed in to that takes part in single logout, each with a signed
+// LogoutRequest, and at the end goes to next, a URL the caller has
+// validated ("" shows the signed-out page). The session itself may be gone
+// already: its service providers are found by its sid, read before their
+// rows are removed. It returns false, having written nothing, when there
+// is no service provider to visit (the caller answers as it would have).
+func (s *Server) LogoutRound(w http.ResponseWriter, r *http.Request, tenantID, sid, next string) bool {
+	ctx := r.Context()
+	if sid == "" || tenantID != s.idpOf(r).tenant.ID {
+		return false
+	}
+	rows, err := s.Store.SAMLSessions().ListForSession(ctx, tenantID, sid)
+	if err != nil {
+		s.Log.ErrorContext(ctx, "saml: logout round: session's service providers", "err", err)
+		return false
+	}
+	if len(rows) == 0 {
+		return false
+	}
+	st := &sloState{TenantID: tenantID, Next: next}
+	for _, row := range rows {
+		st.Queue = append(st.Queue, sloTarget{App: row.ApplicationID, NameID: row.NameID, Format: row.NameIDFormat, Index: row.SessionIndex})
+	}
+	s.endSession(ctx, tenantID, sid)
+	if len(next) > maxNext {
+		s.Log.WarnContext(ctx, "saml: logout round: the target after the round is too long to carry; service providers not told", "len", len(next))
+		return false
+	}
+	app, t := s.nextTarget(ctx, st)
+	if app == nil {
+		return false
+	}
+	sg, err := s.signer(ctx, tenantID)
+	if err != nil {
+		s.Log.ErrorContext(ctx, "saml: logout round: signer", "err", err)
+		return false
+	}
+	s.logoutRequestTo(w, r, sg, st, app, t)
+	return true
+}
+
+// nextTarget takes from the queue the next service provider that takes
+// part in single logout, or returns nil when none is left.
+func (s *Server) nextTarget(ctx context.Context, st *sloState) (*apps.App, sloTarget) {
+	for len(st.Queue) > 0 {
+		t := st.Queue[0]
+		st.Queue = st.Queue[1:]
+		app, err := s.Apps.Get(ctx, st.TenantID, t.App)
+		if err != nil || app.Protocol != storage.ProtocolSAML || app.Disabled || app.SAML.SLOURL == "" {
+			continue
+		}
+		return app, t
+	}
+	return nil, sloTarget{}
+}
+
+// logoutRequestTo sends the browser to app's SLO URL with a signed
+// LogoutRequest whose ID is the sealed rest of the round.
+func (s *Server) logoutRequestTo(w http.ResponseWriter, r *http.Request, sg *signer, st *sloState, app *apps.App, t sloTarget) {
+	now := s.Now()
+	st.Current, st.Expires = app.ID, now.Add(sloStepLifetime).Unix()
+	nb := now.UTC().Add(sloStepLifetime)
+	req := &saml.LogoutRequest{ID: s.sealSLO(st), Version: "2.0", IssueInstant: now.UTC(), NotOnOrAfter: &nb,
+		Destination: app.SAML.SLOURL, Issuer: &saml.Issuer{Format: formatEntity, Value: s.idpOf(r).entityID},
+		NameID:       &saml.NameID{Format: t.Format, SPNameQualifier: app.SAML.EntityID, Value: t.NameID},
+		SessionIndex: &saml.SessionIndex{Value: t.Index}}
+	s.send(w, r, sg, &app.SAML, paramRequest, req.Element(), "", "Signing you out of "+app.Name+"…", "Continue")
+}
+
 // sloContinue sends the browser to the next service provider that takes
-// part in single logout, or finishes.
+// part in single logout, or finishes: a LogoutResponse to the service
+// provider that asked, a redirect to the round's Next, or the signed-out
+// page.
 func (s *Server) sloContinue(w http.ResponseWriter, r *http.Request, st *sloState) {
 	ip := s.idpOf(r)
 	sg, err := s.signer(r.Context(), st.TenantID)
@@ -103,20 +188,8 @@ func (s *Server) sloContinue(w http.ResponseWriter, r *http.Request, st *sloStat
 		return
 	}
 	now := s.Now()
-	for len(st.Queue) > 0 {
-		t := st.Queue[0]
-		st.Queue = st.Queue[1:]
-		app, err := s.Apps.Get(r.Context(), st.TenantID, t.App)
-		if err != nil || app.Protocol != storage.ProtocolSAML || app.Disabled || app.SAML.SLOURL == "" {
-			continue
-		}
-		st.Current, st.Expires = app.ID, now.Add(sloStepLifetime).Unix()
-		nb := now.UTC().Add(sloStepLifetime)
-		req := &saml.LogoutRequest{ID: s.sealSLO(st), Version: "2.0", IssueInstant: now.UTC(), NotOnOrAfter: &nb,
-			Destination: app.SAML.SLOURL, Issuer: &saml.Issuer{Format: formatEntity, Value: ip.entityID},
-			NameID:       &saml.NameID{Format: t.Format, SPNameQualifier: app.SAML.EntityID, Value: t.NameID},
-			SessionIndex: &saml.SessionIndex{Value: t.Index}}
-		s.send(w, r, sg, &app.SAML, paramRequest, req.Element(), "", "Signing you out of "+app.Name+"…", "Continue")
+	if app, t := s.nextTarget(r.Context(), st); app != nil {
+		s.logoutRequestTo(w, r, sg, st, app, t)
 		return
 	}
 	if st.Reply != nil {
@@ -131,6 +204,10 @@ func (s *Server) sloContinue(w http.ResponseWriter, r *http.Request, st *sloStat
 			s.send(w, r, sg, &app.SAML, paramResponse, resp.Element(), st.Reply.RelayState, "Returning to "+app.Name+"…", "Continue to "+app.Name)
 			return
 		}
+	}
+	if st.Reply == nil && st.Next != "" {
+		http.Redirect(w, r, st.Next, http.StatusFound)
+		return
 	}
 	t := tenant.FromContext(r.Context())
 	s.Pages.Render(w, http.StatusOK, web.PageMessage, web.MessageView{View: web.View{Title: "Signed out", TenantName: t.Name},
