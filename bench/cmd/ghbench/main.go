@@ -30,6 +30,8 @@ func subcommands() []subcommand {
 		{"explain", "time the list queries in-process and print their query plans", runExplain},
 		{"startup", "time from exec until /readyz answers 200 on an existing database", runStartup},
 		{"rss", "resident memory of an idle server (and after some load)", runRSS},
+		{"oidc", "OIDC token, introspection, JWKS, discovery and code-exchange rates, beside peer OPs", runOIDC},
+		{"cas", "CAS service-ticket issue + validate pairs per second, signed-in clients", runCAS},
 	}
 }
 
@@ -47,6 +49,9 @@ func dispatch(args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		return nil
+	}
+	if args[0] == "barehttp" { // hidden: the bare net/http server of "oidc"
+		return runBareHTTP(args[1:])
 	}
 	for _, c := range subcommands() {
 		if c.name == args[0] {
@@ -67,5 +72,5 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, `Every subcommand takes --db sqlite:PATH or --db postgres://...; run "ghbench <subcommand> -h" for its flags.`)
+	fmt.Fprintln(w, `Every subcommand but oidc and cas takes --db sqlite:PATH or --db postgres://...; run "ghbench <subcommand> -h" for its flags.`)
 }

@@ -39,6 +39,11 @@ type common struct {
 
 func (c *common) bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.db, "db", "", "database: sqlite:PATH or postgres://user:pass@host:port/db (required)")
+	c.bindServer(fs)
+}
+
+// bindServer binds the flags about the server under test, all but --db.
+func (c *common) bindServer(fs *flag.FlagSet) {
 	fs.StringVar(&c.bin, "bin", "", "gatehouse binary to run (default: go build ./cmd/gatehouse into a temporary directory)")
 	fs.StringVar(&c.secretKey, "secret-key", defaultSecretKey, "GATEHOUSE_SECRET_KEY of the benchmark database")
 	fs.StringVar(&c.logLevel, "server-log-level", "info", "--log-level of the server (info logs one line per request, as in production)")
@@ -113,6 +118,8 @@ type startOptions struct {
 	// instead of a file under --log-dir.
 	captureLog bool
 	logFormat  string
+	// args are more flags for "gatehouse serve".
+	args []string
 }
 
 // start execs the server on a free loopback port and returns once /readyz
@@ -138,6 +145,7 @@ func (c *common) start(ctx context.Context, o startOptions) (*proc, time.Duratio
 	}
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", c.db, "--log-level", c.logLevel, "--log-format", format,
 		"--base-url", "http://"+addr)
+	cmd.Args = append(cmd.Args, o.args...)
 	cmd.Env = append(serverEnv(), "GATEHOUSE_SECRET_KEY="+c.secretKey,
 		"GATEHOUSE_BOOTSTRAP_API_CLIENT_ID="+benchClientID, "GATEHOUSE_BOOTSTRAP_API_CLIENT_SECRET="+benchClientSecret)
 	p := &proc{cmd: cmd, base: "http://" + addr, done: make(chan struct{}), keepLog: c.keepLogs}
