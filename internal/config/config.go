@@ -78,7 +78,7 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.SecretKeyFile, "secret-key-file", "", "file holding the secret key when --secret-key is empty; created with a new key if absent (default: gatehouse.key beside the SQLite file, or in the working directory)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", "auto", "log format: json, text, or auto (text on a terminal, else json)")
-	fs.IntVar(&c.DBMaxConns, "db-max-conns", 0, "database connection pool size (0: twice the CPUs, at least 4)")
+	fs.IntVar(&c.DBMaxConns, "db-max-conns", 0, "database connection pool size: the PostgreSQL pool, or the SQLite reader pool (0: PostgreSQL four per CPU, at least 16; SQLite twice the CPUs, at least 4)")
 	mem, t, p := uint(password.DefaultParams.MemoryKiB), uint(password.DefaultParams.Time), uint(password.DefaultParams.Threads)
 	fs.Func("argon2-memory", fmt.Sprintf("argon2id memory per password hash, KiB (default %d)", mem), uintSetter(&c.Argon2.MemoryKiB))
 	fs.Func("argon2-time", fmt.Sprintf("argon2id passes (default %d)", t), uintSetter(&c.Argon2.Time))

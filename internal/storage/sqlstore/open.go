@@ -17,7 +17,9 @@ import (
 
 // Options tune the connection pools. Zero values take the defaults.
 type Options struct {
-	// MaxConns bounds the PostgreSQL pool and the SQLite reader pool.
+	// MaxConns bounds the PostgreSQL pool (default: four per CPU, at
+	// least 16) and the SQLite reader pool (default: two per CPU, at
+	// least 4).
 	MaxConns int
 	// BusyTimeout is how long an SQLite connection waits for a lock held
 	// by another process before failing.
@@ -28,9 +30,6 @@ type Options struct {
 // created when absent) or a "postgres://" / "postgresql://" URL. It does
 // not migrate; call Migrate.
 func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
-	if opt.MaxConns <= 0 {
-		opt.MaxConns = max(4, 2*runtime.GOMAXPROCS(0))
-	}
 	if opt.BusyTimeout <= 0 {
 		opt.BusyTimeout = 5 * time.Second
 	}
@@ -84,6 +83,10 @@ func openSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("database: sqlite: %w", err)
 	}
+	if opt.MaxConns <= 0 {
+		// SQLite reads run on this node's own CPUs.
+		opt.MaxConns = max(4, 2*runtime.GOMAXPROCS(0))
+	}
 	r.SetMaxOpenConns(opt.MaxConns)
 	r.SetMaxIdleConns(opt.MaxConns)
 	r.SetConnMaxIdleTime(5 * time.Minute)
@@ -94,6 +97,14 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("database: postgres %s: %w", redactDSN(dsn), err)
+	}
+	if opt.MaxConns <= 0 {
+		// A request on PostgreSQL mostly waits: for the network and for
+		// commits to reach the WAL. Connections beyond the CPUs keep the
+		// CPUs busy meanwhile and let commits share a flush; with two
+		// per CPU, 32 concurrent code exchanges on two CPUs queued for
+		// four connections (bench/README.md, "OIDC token endpoint").
+		opt.MaxConns = max(16, 4*runtime.GOMAXPROCS(0))
 	}
 	db.SetMaxOpenConns(opt.MaxConns)
 	db.SetMaxIdleConns(opt.MaxConns)
