@@ -47,6 +47,7 @@ func TestOIDCTokenErrors(t *testing.T) {
 			t.Run("code-replay", e.testCodeReplay)
 			t.Run("disabled-user", func(t *testing.T) { e.testUserGone(t, false) })
 			t.Run("deleted-user", func(t *testing.T) { e.testUserGone(t, true) })
+			t.Run("org-access", e.testOrgAccess)
 			e.noInternalErrors(t)
 		})
 	}

@@ -32,12 +32,20 @@ func Mappings(a *storage.Application) []ClaimMapping {
 	return ms
 }
 
+// NeedsOrgs reports whether CheckAccess reads the user's organisation
+// memberships (User.Orgs) for the application: under the organizations
+// policy only. Otherwise a caller may read the user with
+// Users().GetWithoutOrgs, a query fewer. Claim mappings never read them.
+func NeedsOrgs(a *storage.Application) bool {
+	return a.AccessPolicy == storage.AccessOrganizations
+}
+
 // CheckAccess decides whether a user may use an application and returns
 // the grant: one query, for the account and its roles, and only when the
 // policy or the claim mappings need it; a second one, up the organisation
 // tree, for a user without an account under the organizations policy, or
 // up the application's organisation tree for the roles given to an
-// account's organisation.
+// account's organisation. It reads u.Orgs only when NeedsOrgs(a).
 func CheckAccess(ctx context.Context, store storage.Repos, a *storage.Application, mappings []ClaimMapping, u *storage.User) (*Grant, error) {
 	restricted := a.AccessPolicy == storage.AccessAuthorized || a.AccessPolicy == storage.AccessOrganizations ||
 		a.AccessPolicy == storage.AccessRulesPolicy

@@ -185,7 +185,7 @@ func (p *Provider) resume(w http.ResponseWriter, r *http.Request) {
 func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, cl *client, ar *authRequest, resumed bool) {
 	t := tenant.FromContext(r.Context())
 	now := p.Now()
-	sess, u, err := p.currentUser(r, t.ID)
+	sess, u, err := p.currentUser(r, t.ID, cl)
 	if err != nil {
 		p.serverError(w, r, err)
 		return
@@ -262,9 +262,14 @@ func (ar *authRequest) needsSignIn(sess *storage.Session, now time.Time, resumed
 	return ar.MaxAge > 0 && now.Unix()-sess.AuthTime.Unix() > ar.MaxAge
 }
 
-// currentUser returns the browser's live session and its enabled user.
-func (p *Provider) currentUser(r *http.Request, tenantID string) (*storage.Session, *storage.User, error) {
-	return web.CurrentUser(r, p.Sessions, p.Store, tenantID)
+// currentUser returns the browser's live session and its enabled user,
+// with the user's organisation memberships only when cl's access policy
+// reads them (cl nil: for the session alone).
+func (p *Provider) currentUser(r *http.Request, tenantID string, cl *client) (*storage.Session, *storage.User, error) {
+	if cl != nil && apps.NeedsOrgs(&cl.app.Application) {
+		return web.CurrentUser(r, p.Sessions, p.Store, tenantID)
+	}
+	return web.CurrentUserWithoutOrgs(r, p.Sessions, p.Store, tenantID)
 }
 
 // toLogin sends the browser to the sign-in page, which comes back to

@@ -83,7 +83,7 @@ func (p *Provider) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, r, http.StatusBadRequest, "The application (client_id) is unknown or disabled.")
 		return
 	}
-	sess, u, err := p.currentUser(r, t.ID)
+	sess, u, err := p.currentUser(r, t.ID, cl)
 	if err != nil {
 		p.serverError(w, r, err)
 		return

@@ -61,7 +61,7 @@ func (p *Provider) grantCode(r *http.Request, cl *client) (*issued, error) {
 	case verifier != "":
 		return nil, errInvalidCode // a verifier for a code issued without a challenge
 	}
-	u, err := p.Store.Users().Get(r.Context(), t.ID, c.UserID)
+	u, err := p.userFor(r.Context(), cl, t.ID, c.UserID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
 		return nil, errInvalidCode
 	}

@@ -60,7 +60,7 @@ func (p *Provider) grantRefresh(r *http.Request, cl *client) (*issued, error) {
 		}
 		scope = strings.Join(strings.Fields(req), " ")
 	}
-	u, err := p.Store.Users().Get(r.Context(), t.ID, old.UserID)
+	u, err := p.userFor(r.Context(), cl, t.ID, old.UserID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
 		return nil, errInvalidRefresh
 	}

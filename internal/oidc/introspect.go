@@ -92,7 +92,7 @@ func (p *Provider) peekRefresh(r *http.Request, tenantID, tok string) (*storage.
 	if revoked, err := p.Store.Revocations().AnyRevoked(r.Context(), tenantID, rt.GrantID); err != nil || revoked {
 		return nil, err
 	}
-	u, err := p.Store.Users().Get(r.Context(), tenantID, rt.UserID)
+	u, err := p.Store.Users().GetWithoutOrgs(r.Context(), tenantID, rt.UserID) // only whether it is enabled
 	if err != nil || u.Disabled {
 		return nil, nil
 	}

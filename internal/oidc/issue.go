@@ -190,3 +190,13 @@ func mappedClaims(j *jsonw, ms []apps.ClaimMapping, target string, u *storage.Us
 func (p *Provider) access(ctx context.Context, cl *client, u *storage.User) (*apps.Grant, error) {
 	return apps.CheckAccess(ctx, p.Store, &cl.app.Application, cl.app.Mappings, u)
 }
+
+// userFor reads the user of a code or token for p.access and the claims
+// of cl: the row alone (one query), or with the organisation memberships
+// when the application's access policy reads them.
+func (p *Provider) userFor(ctx context.Context, cl *client, tenantID, userID string) (*storage.User, error) {
+	if apps.NeedsOrgs(&cl.app.Application) {
+		return p.Store.Users().Get(ctx, tenantID, userID)
+	}
+	return p.Store.Users().GetWithoutOrgs(ctx, tenantID, userID)
+}

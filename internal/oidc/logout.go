@@ -144,7 +144,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, tenantID s
 				sid = row.SID
 			}
 		}
-		if sess, _, err := p.currentUser(r, tenantID); err == nil && sess != nil {
+		if sess, _, err := p.currentUser(r, tenantID, nil); err == nil && sess != nil {
 			a := audit.Actor{Type: audit.ActorUser, ID: sess.UserID, SourceIP: reqinfo.From(r.Context()).IP, UserAgent: r.UserAgent()}
 			p.Store.Audit().Append(r.Context(), p.Audit.Event(tenantID, a, "logout", audit.Target{Type: "session", ID: sess.SID}, storage.ResultSuccess, ""))
 		}

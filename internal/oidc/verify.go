@@ -76,7 +76,7 @@ func (p *Provider) checkAccessToken(ctx context.Context, tenantID, raw string) (
 	}
 	out := &activeToken{tok: t, client: cl}
 	if t.UserToken {
-		u, err := p.Store.Users().Get(ctx, tenantID, t.Subject)
+		u, err := p.userFor(ctx, cl, tenantID, t.Subject)
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
 			return nil, errInactive
 		}

@@ -59,6 +59,11 @@ type TenantRepo interface {
 type UserRepo interface {
 	Create(ctx context.Context, u *User) error
 	Get(ctx context.Context, tenantID, id string) (*User, error)
+	// GetWithoutOrgs is Get without the organisation memberships (Orgs
+	// is nil; HomeOrgID is set): one query instead of two, for the token
+	// paths. A caller that hands the user to apps.CheckAccess must use Get
+	// when apps.NeedsOrgs says the application's policy reads them.
+	GetWithoutOrgs(ctx context.Context, tenantID, id string) (*User, error)
 	// GetByUserNameKey finds a user by normalised user name.
 	GetByUserNameKey(ctx context.Context, tenantID, key string) (*User, error)
 	// GetByLogin finds a user by one of the unique sign-in identifiers:

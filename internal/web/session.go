@@ -12,6 +12,17 @@ import (
 // or nils when there is none (a session whose user was disabled or
 // deleted is ended here). Every protocol reads the session this way.
 func CurrentUser(r *http.Request, sessions *authn.Sessions, store storage.Store, tenantID string) (*storage.Session, *storage.User, error) {
+	return currentUser(r, sessions, store, tenantID, true)
+}
+
+// CurrentUserWithoutOrgs is CurrentUser with the user read without its
+// organisation memberships (storage.UserRepo.GetWithoutOrgs), a query
+// fewer, for callers that do not read them (see apps.NeedsOrgs).
+func CurrentUserWithoutOrgs(r *http.Request, sessions *authn.Sessions, store storage.Store, tenantID string) (*storage.Session, *storage.User, error) {
+	return currentUser(r, sessions, store, tenantID, false)
+}
+
+func currentUser(r *http.Request, sessions *authn.Sessions, store storage.Store, tenantID string, orgs bool) (*storage.Session, *storage.User, error) {
 	ck, err := r.Cookie(SessionCookie)
 	if err != nil {
 		return nil, nil, nil
@@ -23,7 +34,12 @@ func CurrentUser(r *http.Request, sessions *authn.Sessions, store storage.Store,
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := store.Users().Get(r.Context(), tenantID, sess.UserID)
+	var u *storage.User
+	if orgs {
+		u, err = store.Users().Get(r.Context(), tenantID, sess.UserID)
+	} else {
+		u, err = store.Users().GetWithoutOrgs(r.Context(), tenantID, sess.UserID)
+	}
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
 		sessions.End(r.Context(), tenantID, ck.Value)
 		return nil, nil, nil

@@ -71,6 +71,10 @@ func (x userRepo) Get(ctx context.Context, tenantID, id string) (*storage.User, 
 	return x.getWhere(ctx, x.r, "id = ?", tenantID, id)
 }
 
+func (x userRepo) GetWithoutOrgs(ctx context.Context, tenantID, id string) (*storage.User, error) {
+	return x.getRow(ctx, x.r, "id = ?", tenantID, id)
+}
+
 func (x userRepo) GetByUserNameKey(ctx context.Context, tenantID, key string) (*storage.User, error) {
 	return x.getWhere(ctx, x.r, "user_name_key = ?", tenantID, key)
 }
@@ -83,16 +87,26 @@ func (x userRepo) GetByLogin(ctx context.Context, tenantID string, kind storage.
 	return x.getWhere(ctx, x.r, col+" = ?", tenantID, key)
 }
 
+// getWhere reads one user and its organisation memberships.
 func (x userRepo) getWhere(ctx context.Context, q querier, cond, tenantID, val string, suffix ...string) (*storage.User, error) {
+	u, err := x.getRow(ctx, q, cond, tenantID, val, suffix...)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.loadOrgs(ctx, q, tenantID, []*storage.User{u}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// getRow reads one user's row, without its memberships.
+func (x userRepo) getRow(ctx context.Context, q querier, cond, tenantID, val string, suffix ...string) (*storage.User, error) {
 	query := "SELECT " + userCols + " FROM users WHERE tenant_id = ? AND " + cond + strings.Join(suffix, "")
 	u, err := scanUser(q.QueryRowContext(ctx, x.d.q(query), tenantID, val))
 	if err != nil {
 		return nil, notFound(err)
 	}
 	u.TenantID = tenantID
-	if err := x.loadOrgs(ctx, q, tenantID, []*storage.User{u}); err != nil {
-		return nil, err
-	}
 	return u, nil
 }
 

@@ -210,6 +210,19 @@ func testUserCRUD(t *testing.T, s storage.Store) {
 	if fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", *u) {
 		t.Fatalf("get returned\n%+v\nwant\n%+v", *got, *u)
 	}
+	// The row alone: every field but the memberships (the home
+	// organisation is a column of the row).
+	row, err := s.Users().GetWithoutOrgs(ctx, "t1", u.ID)
+	if err != nil {
+		t.Fatalf("get without orgs: %v", err)
+	}
+	want := *u
+	want.Orgs = nil
+	if fmt.Sprintf("%+v", *row) != fmt.Sprintf("%+v", want) {
+		t.Fatalf("get without orgs returned\n%+v\nwant\n%+v", *row, want)
+	}
+	_, err = s.Users().GetWithoutOrgs(ctx, "t1", "20200101000000000-0000-000000000")
+	wantNotFound(t, "get without orgs, unknown id", err)
 	byName, err := s.Users().GetByUserNameKey(ctx, "t1", "lihua")
 	if err != nil || byName.ID != u.ID {
 		t.Fatalf("by name: %v, %v", byName, err)
@@ -226,6 +239,8 @@ func testUserCRUD(t *testing.T, s storage.Store) {
 	// Another tenant sees nothing, and can change nothing.
 	_, err = s.Users().Get(ctx, "t2", u.ID)
 	wantNotFound(t, "get from other tenant", err)
+	_, err = s.Users().GetWithoutOrgs(ctx, "t2", u.ID)
+	wantNotFound(t, "get without orgs from other tenant", err)
 	_, err = s.Users().GetByUserNameKey(ctx, "t2", "lihua")
 	wantNotFound(t, "by name from other tenant", err)
 	_, err = s.Users().Update(ctx, "t2", u.ID, func(*storage.User) error { return nil })
@@ -262,6 +277,8 @@ func testUserCRUD(t *testing.T, s storage.Store) {
 	}
 	_, err = s.Users().Get(ctx, "t1", u.ID)
 	wantNotFound(t, "get deleted", err)
+	_, err = s.Users().GetWithoutOrgs(ctx, "t1", u.ID)
+	wantNotFound(t, "get deleted without orgs", err)
 	wantNotFound(t, "delete twice", s.Users().Delete(ctx, "t1", u.ID))
 	if _, again, _ := s.Users().List(ctx, "t1", storage.UserFilter{Limit: 10}); again != before-1 {
 		t.Fatalf("a failed delete changed the total to %d", again)
