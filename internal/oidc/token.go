@@ -22,12 +22,17 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, errInvalidRequest("Missing grant type"))
 		return
 	}
-	handler := map[string]func(*http.Request, *client) (*issued, error){
-		apps.GrantAuthorizationCode: p.grantCode,
-		apps.GrantRefreshToken:      p.grantRefresh,
-		apps.GrantClientCredentials: p.grantClientCredentials,
-	}[grant]
-	if handler == nil {
+	// A switch, not a map literal: the map and its three method values
+	// were built again on every request.
+	var handler func(*http.Request, *client) (*issued, error)
+	switch grant {
+	case apps.GrantAuthorizationCode:
+		handler = p.grantCode
+	case apps.GrantRefreshToken:
+		handler = p.grantRefresh
+	case apps.GrantClientCredentials:
+		handler = p.grantClientCredentials
+	default:
 		writeOAuthError(w, &oauthError{http.StatusBadRequest, "unsupported_grant_type", "Unsupported grant type: " + truncate(grant, 64)})
 		return
 	}
