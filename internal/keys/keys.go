@@ -67,7 +67,8 @@ type keySet struct {
 }
 
 // signingKey signs compact JWSs without going through go-jose's generic
-// path: the protected headers are encoded once per type.
+// path: the protected headers of the types Gatehouse signs are encoded
+// when the key is loaded (newSigningKey); the key never changes after.
 type signingKey struct {
 	kid       string
 	alg       string
@@ -75,8 +76,7 @@ type signingKey struct {
 	notBefore time.Time
 	expiresAt time.Time
 
-	mu      sync.Mutex
-	headers map[string]string // typ -> base64url of the protected header
+	hdrJWT, hdrATJWT string // base64url of the protected headers, typ JWT and at+jwt
 
 	cert certOnce // the key's self-signed X.509 certificate (SAML), made on first use
 }
@@ -96,7 +96,7 @@ func sealContext(tenantID, kid string) string { return "signing-key:" + tenantID
 // Sign returns a compact JWS (typ JWT) of payload, a JSON object, signed
 // with the tenant's current key for alg, generating the key on first use.
 func (m *Manager) Sign(ctx context.Context, tenantID, alg string, payload []byte) (string, error) {
-	return m.SignTyped(ctx, tenantID, alg, "JWT", payload)
+	return m.SignTyped(ctx, tenantID, alg, typJWT, payload)
 }
 
 // SignTyped is Sign with another "typ" header, e.g. "at+jwt" for RFC 9068
@@ -137,16 +137,16 @@ func (m *Manager) signer(ctx context.Context, tenantID, alg string) (*signingKey
 		return nil, fmt.Errorf("keys: unsupported algorithm %q", alg)
 	}
 	now := m.Now()
-	if v, ok := m.sets.Load(tenantID); ok {
-		s := v.(*keySet)
-		if now.Sub(s.loadedAt) < ReloadEvery {
-			if k := s.signer(alg, now); k != nil {
-				return k, nil
-			}
-		}
+	if k := m.cachedSigner(tenantID, alg, now); k != nil {
+		return k, nil
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	// Requests that queued here behind the one that reloaded the set use
+	// its result instead of reloading in turn.
+	if k := m.cachedSigner(tenantID, alg, now); k != nil {
+		return k, nil
+	}
 	s, err := m.load(ctx, tenantID)
 	if err != nil {
 		return nil, err
@@ -171,6 +171,20 @@ func (m *Manager) signer(ctx context.Context, tenantID, alg string) (*signingKey
 		return k, nil
 	}
 	return nil, fmt.Errorf("keys: tenant %s has no usable %s key", tenantID, alg)
+}
+
+// cachedSigner is the key for alg of the tenant's cached set, or nil when
+// the set is missing, older than ReloadEvery, or has no usable key.
+func (m *Manager) cachedSigner(tenantID, alg string, now time.Time) *signingKey {
+	v, ok := m.sets.Load(tenantID)
+	if !ok {
+		return nil
+	}
+	s := v.(*keySet)
+	if now.Sub(s.loadedAt) >= ReloadEvery {
+		return nil
+	}
+	return s.signer(alg, now)
 }
 
 // Rotate replaces the tenant's key for alg: the new key is published now
@@ -277,8 +291,7 @@ func (m *Manager) load(ctx context.Context, tenantID string) (*keySet, error) {
 		jwk := jose.JSONWebKey{Key: signer.Public(), KeyID: r.KID, Algorithm: r.Algorithm, Use: "sig"}
 		pub = append(pub, jwk)
 		s.public[r.KID] = jwk
-		s.keys = append(s.keys, &signingKey{kid: r.KID, alg: r.Algorithm, priv: signer, notBefore: r.NotBefore,
-			expiresAt: r.ExpiresAt, headers: map[string]string{}})
+		s.keys = append(s.keys, newSigningKey(r.KID, r.Algorithm, signer, r.NotBefore, r.ExpiresAt))
 	}
 	jwks, err := json.Marshal(jose.JSONWebKeySet{Keys: pub})
 	if err != nil {
