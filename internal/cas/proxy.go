@@ -17,8 +17,8 @@ import (
 // the PGT was issued to must still be enabled and still list the PGT's
 // callback among its proxy callbacks.
 func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
-	f := format(r)
 	q := r.URL.Query()
+	f := format(q)
 	pgt, target := q.Get("pgt"), q.Get("targetService")
 	if pgt == "" || target == "" {
 		writeFailure(w, f, "proxyFailure", &casError{InvalidRequest, "The pgt and targetService parameters are both required."})

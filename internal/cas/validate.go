@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -32,8 +33,7 @@ const pgtLifetime = 2 * time.Hour
 // section 2.5/2.6): present, known, unused, unexpired, issued for this
 // service (a mismatch still spends it), fresh when renew is asked; proxy
 // tickets only where proxies are accepted.
-func (s *Server) check(r *http.Request, acceptProxy bool) (*validated, *casError) {
-	q := r.URL.Query()
+func (s *Server) check(r *http.Request, q url.Values, acceptProxy bool) (*validated, *casError) {
 	service, ticket := q.Get("service"), q.Get("ticket")
 	if service == "" || ticket == "" {
 		return nil, &casError{InvalidRequest, "The service and ticket parameters are both required."}
@@ -151,8 +151,8 @@ func rawText(raw []byte) string {
 	return s
 }
 
-func format(r *http.Request) string {
-	if strings.EqualFold(r.URL.Query().Get("format"), "JSON") {
+func format(q url.Values) string {
+	if strings.EqualFold(q.Get("format"), "JSON") {
 		return "JSON"
 	}
 	return "XML"
@@ -162,7 +162,7 @@ func format(r *http.Request) string {
 func (s *Server) validate1(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
 	w.Header().Set("Cache-Control", "no-store")
-	v, e := s.check(r, false)
+	v, e := s.check(r, r.URL.Query(), false)
 	if e != nil {
 		w.Write([]byte("no\n\n"))
 		return
@@ -181,8 +181,9 @@ func (s *Server) proxyValidate3(w http.ResponseWriter, r *http.Request) { s.vali
 
 // validate is CAS 2.0/3.0 validation; v3 adds attributes.
 func (s *Server) validate(w http.ResponseWriter, r *http.Request, acceptProxy, v3 bool) {
-	f := format(r)
-	v, e := s.check(r, acceptProxy)
+	q := r.URL.Query() // parsed once for the whole request
+	f := format(q)
+	v, e := s.check(r, q, acceptProxy)
 	if e != nil {
 		writeFailure(w, f, "authenticationFailure", e)
 		return
@@ -191,7 +192,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request, acceptProxy, v
 	if v3 {
 		out.attributes = attributes(v)
 	}
-	if pgtURL := r.URL.Query().Get("pgtUrl"); pgtURL != "" {
+	if pgtURL := q.Get("pgtUrl"); pgtURL != "" {
 		if !v.app.CAS.MatchProxyCallback(pgtURL) {
 			writeFailure(w, f, "authenticationFailure", &casError{InvalidProxyCallback, "The pgtUrl is not a registered https proxy callback of this service."})
 			return
