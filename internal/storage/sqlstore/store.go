@@ -30,6 +30,9 @@ var _ storage.Store = (*Store)(nil)
 func newStore(name string, read, wr *sql.DB) *Store {
 	s := &Store{d: newDialect(name), read: read, wr: wr}
 	s.repos = repos{d: s.d, r: read, w: wr, s: s}
+	if name == dialectSQLite {
+		s.repos.r, s.repos.w = &stmtCache{db: read}, &stmtCache{db: wr}
+	}
 	return s
 }
 
