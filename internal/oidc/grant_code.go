@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/apps"
 	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/storage"
@@ -28,8 +29,18 @@ func (p *Provider) grantCode(r *http.Request, cl *client) (*issued, error) {
 	}
 	t := tenant.FromContext(r.Context())
 	now := p.Now()
-	// Another client's code is unknown here and is left untouched.
-	c, err := p.Store.Codes().Consume(r.Context(), t.ID, secret.Hash(code), cl.id(), now)
+	// Another client's code is unknown here and is left untouched. The
+	// user comes with the code (one round trip on PostgreSQL) unless the
+	// application's access policy reads the user's memberships.
+	needsOrgs := apps.NeedsOrgs(&cl.app.Application)
+	var c *storage.AuthCode
+	var u *storage.User
+	var err error
+	if needsOrgs {
+		c, err = p.Store.Codes().Consume(r.Context(), t.ID, secret.Hash(code), cl.id(), now)
+	} else {
+		c, u, err = p.Store.Codes().ConsumeWithUser(r.Context(), t.ID, secret.Hash(code), cl.id(), now)
+	}
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, errInvalidCode
 	}
@@ -61,12 +72,17 @@ func (p *Provider) grantCode(r *http.Request, cl *client) (*issued, error) {
 	case verifier != "":
 		return nil, errInvalidCode // a verifier for a code issued without a challenge
 	}
-	u, err := p.userFor(r.Context(), cl, t.ID, c.UserID)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
-		return nil, errInvalidCode
+	if needsOrgs {
+		u, err = p.Store.Users().Get(r.Context(), t.ID, c.UserID)
+		if errors.Is(err, storage.ErrNotFound) {
+			u, err = nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		return nil, err
+	if u == nil || u.Disabled { // gone or disabled since the sign-in
+		return nil, errInvalidCode
 	}
 	grant, err := p.access(r.Context(), cl, u)
 	if _, refused := failure.As(err); refused {

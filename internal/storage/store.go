@@ -204,6 +204,11 @@ type CodeRepo interface {
 	// ErrNotFound for a code that never existed, was cleaned up, or is
 	// another client's (which stays untouched).
 	Consume(ctx context.Context, tenantID string, hash []byte, clientID string, now time.Time) (*AuthCode, error)
+	// ConsumeWithUser is Consume that, when this call consumed the code
+	// (UsedAt zero), also returns its user as UserRepo.GetWithoutOrgs
+	// would (nil when the user no longer exists), in one round trip where
+	// the database allows it. For a replay the user is nil.
+	ConsumeWithUser(ctx context.Context, tenantID string, hash []byte, clientID string, now time.Time) (*AuthCode, *User, error)
 	// DeleteExpired removes codes that expired before t, in every tenant.
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -79,16 +80,31 @@ func (x codeRepo) Create(ctx context.Context, c *storage.AuthCode) error {
 }
 
 func scanCode(s scanner, tenantID string) (*storage.AuthCode, error) {
-	var c storage.AuthCode
-	var amr string
-	var auth, created, exp, used int64
-	if err := s.Scan(&c.Hash, &c.ClientID, &c.UserID, &c.SID, &c.GrantID, &c.RedirectURI, &c.Scope, &c.Nonce, &c.CodeChallenge,
-		&auth, &amr, &c.ACR, &created, &exp, &used); err != nil {
+	var cs codeScan
+	if err := s.Scan(cs.dest()...); err != nil {
 		return nil, notFound(err)
 	}
-	c.TenantID, c.AMR = tenantID, strings.Fields(amr)
-	c.AuthTime, c.CreatedAt, c.ExpiresAt, c.UsedAt = fromMS(auth), fromMS(created), fromMS(exp), fromMS(used)
-	return &c, nil
+	return cs.code(tenantID), nil
+}
+
+// codeScan receives the codeCols of one row.
+type codeScan struct {
+	c                        storage.AuthCode
+	amr                      string
+	auth, created, exp, used int64
+}
+
+func (s *codeScan) dest() []any {
+	c := &s.c
+	return []any{&c.Hash, &c.ClientID, &c.UserID, &c.SID, &c.GrantID, &c.RedirectURI, &c.Scope, &c.Nonce, &c.CodeChallenge,
+		&s.auth, &s.amr, &c.ACR, &s.created, &s.exp, &s.used}
+}
+
+func (s *codeScan) code(tenantID string) *storage.AuthCode {
+	c := &s.c
+	c.TenantID, c.AMR = tenantID, strings.Fields(s.amr)
+	c.AuthTime, c.CreatedAt, c.ExpiresAt, c.UsedAt = fromMS(s.auth), fromMS(s.created), fromMS(s.exp), fromMS(s.used)
+	return c
 }
 
 // Consume marks the code used in one statement (UPDATE … RETURNING), so two
@@ -105,6 +121,50 @@ func (x codeRepo) Consume(ctx context.Context, tenantID string, hash []byte, cli
 		return nil, err
 	}
 	return scanCode(x.w.QueryRowContext(ctx, x.d.q("SELECT "+codeCols+" FROM oauth_codes WHERE code_hash = ? AND tenant_id = ? AND client_id = ?"), hash, tenantID, clientID), tenantID)
+}
+
+// ConsumeWithUser is Consume that also reads the user of a code it
+// consumes. On PostgreSQL that is one statement, one round trip: the
+// UPDATE … RETURNING in a WITH, left-joined to the user's row (a
+// data-modifying WITH runs to completion whether or not the user is
+// there). SQLite has no UPDATE in WITH: Consume, then the user.
+func (x codeRepo) ConsumeWithUser(ctx context.Context, tenantID string, hash []byte, clientID string, now time.Time) (*storage.AuthCode, *storage.User, error) {
+	if x.d.name != dialectPostgres {
+		c, err := x.Consume(ctx, tenantID, hash, clientID, now)
+		if err != nil || !c.UsedAt.IsZero() {
+			return c, nil, err
+		}
+		u, err := userRepo{x.repos}.GetWithoutOrgs(ctx, tenantID, c.UserID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return c, nil, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, u, nil
+	}
+	var cs codeScan
+	var us userScan
+	err := x.w.QueryRowContext(ctx, x.d.q(`WITH c AS (UPDATE oauth_codes SET used_at = ?
+		WHERE code_hash = ? AND tenant_id = ? AND client_id = ? AND used_at = 0 RETURNING `+codeCols+`)
+		SELECT c.*, `+userColsOrZero+` FROM c LEFT JOIN users u ON u.tenant_id = ? AND u.id = c.user_id`),
+		ms(now), hash, tenantID, clientID, tenantID).Scan(append(cs.dest(), us.dest()...)...)
+	if err != nil {
+		if err = notFound(err); !errors.Is(err, storage.ErrNotFound) {
+			return nil, nil, err
+		}
+		// Used, another client's, or unknown: as Consume answers.
+		c, err := scanCode(x.w.QueryRowContext(ctx, x.d.q("SELECT "+codeCols+" FROM oauth_codes WHERE code_hash = ? AND tenant_id = ? AND client_id = ?"), hash, tenantID, clientID), tenantID)
+		return c, nil, err
+	}
+	c := cs.code(tenantID)
+	c.UsedAt = time.Time{} // as it was: unused
+	if us.u.ID == "" {
+		return c, nil, nil // the user is gone
+	}
+	u := us.user()
+	u.TenantID = tenantID
+	return c, u, nil
 }
 
 func (x codeRepo) DeleteExpired(ctx context.Context, t time.Time) (int64, error) {

@@ -18,6 +18,15 @@ const userCols = `id, user_name, user_name_key, name, mobile, mobile_key, email,
 	password_hash, pwd_must_modify, pwd_changed_at, disabled, locked, grade, home_org_id,
 	created_at, updated_at`
 
+// userColsOrZero is userCols of the users row u of a LEFT JOIN: with no
+// user, the NOT NULL columns read as their zero values (and id as "").
+const userColsOrZero = `coalesce(u.id, ''), coalesce(u.user_name, ''), coalesce(u.user_name_key, ''), coalesce(u.name, ''),
+	u.mobile, u.mobile_key, u.email, u.email_key, u.employee_id, u.external_id,
+	coalesce(u.first_name, ''), coalesce(u.middle_name, ''), coalesce(u.last_name, ''),
+	coalesce(u.profile, '{}'), coalesce(u.extension, '{}'), coalesce(u.password_hash, ''),
+	coalesce(u.pwd_must_modify, false), coalesce(u.pwd_changed_at, 0), coalesce(u.disabled, false), coalesce(u.locked, false),
+	coalesce(u.grade, 0), u.home_org_id, coalesce(u.created_at, 0), coalesce(u.updated_at, 0)`
+
 func userArgs(u *storage.User) []any {
 	return []any{u.UserName, u.UserNameKey, u.Name, nullable(u.Mobile), nullable(u.MobileKey),
 		nullable(u.Email), nullable(u.EmailKey), nullable(u.EmployeeID), nullable(u.ExternalID),
@@ -289,23 +298,38 @@ func (x userRepo) loadOrgs(ctx context.Context, q querier, tenantID string, user
 }
 
 func scanUser(s scanner) (*storage.User, error) {
-	var u storage.User
-	var mobile, mobileKey, email, emailKey, employee, external, homeOrg sql.NullString
-	var profile, extension string
-	var pwdChanged, created, updated int64
-	err := s.Scan(&u.ID, &u.UserName, &u.UserNameKey, &u.Name, &mobile, &mobileKey, &email, &emailKey,
-		&employee, &external, &u.FirstName, &u.MiddleName, &u.LastName, &profile, &extension,
-		&u.PasswordHash, &u.PwdMustModify, &pwdChanged, &u.Disabled, &u.Locked, &u.Grade, &homeOrg,
-		&created, &updated)
-	if err != nil {
+	var us userScan
+	if err := s.Scan(us.dest()...); err != nil {
 		return nil, err
 	}
-	u.Mobile, u.MobileKey = mobile.String, mobileKey.String
-	u.Email, u.EmailKey = email.String, emailKey.String
-	u.EmployeeID, u.ExternalID, u.HomeOrgID = employee.String, external.String, homeOrg.String
-	u.Profile, u.Extension = json.RawMessage(profile), json.RawMessage(extension)
-	u.PwdChangedAt, u.CreatedAt, u.UpdatedAt = fromMS(pwdChanged), fromMS(created), fromMS(updated)
-	return &u, nil
+	return us.user(), nil
+}
+
+// userScan receives the userCols of one row; a query that reads more
+// than the user (codeRepo.ConsumeWithUser) scans into it with the rest.
+type userScan struct {
+	u                                                           storage.User
+	mobile, mobileKey, email, emailKey, employee, external, org sql.NullString
+	profile, extension                                          string
+	pwdChanged, created, updated                                int64
+}
+
+func (s *userScan) dest() []any {
+	u := &s.u
+	return []any{&u.ID, &u.UserName, &u.UserNameKey, &u.Name, &s.mobile, &s.mobileKey, &s.email, &s.emailKey,
+		&s.employee, &s.external, &u.FirstName, &u.MiddleName, &u.LastName, &s.profile, &s.extension,
+		&u.PasswordHash, &u.PwdMustModify, &s.pwdChanged, &u.Disabled, &u.Locked, &u.Grade, &s.org,
+		&s.created, &s.updated}
+}
+
+func (s *userScan) user() *storage.User {
+	u := &s.u
+	u.Mobile, u.MobileKey = s.mobile.String, s.mobileKey.String
+	u.Email, u.EmailKey = s.email.String, s.emailKey.String
+	u.EmployeeID, u.ExternalID, u.HomeOrgID = s.employee.String, s.external.String, s.org.String
+	u.Profile, u.Extension = json.RawMessage(s.profile), json.RawMessage(s.extension)
+	u.PwdChangedAt, u.CreatedAt, u.UpdatedAt = fromMS(s.pwdChanged), fromMS(s.created), fromMS(s.updated)
+	return u
 }
 
 // sortUsers restores the page order that IN (...) does not keep.

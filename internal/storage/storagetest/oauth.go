@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -297,4 +298,92 @@ func testCASTickets(t *testing.T, s storage.Store) {
 	s.CASTickets().DeleteForSession(ctx, "t1", "s1")
 	_, err = s.CASTickets().Get(ctx, "t1", pgt.Hash)
 	wantNotFound(t, "ticket of an ended session", err)
+}
+
+// testCodesWithUser: ConsumeWithUser answers as Consume, and returns the
+// user of a code it consumed (as GetWithoutOrgs reads it), nil for a
+// replay or a user that is gone; never another tenant's user of the same
+// id.
+func testCodesWithUser(t *testing.T, s storage.Store) {
+	mustTenant(t, s, "t1")
+	mustTenant(t, s, "t2")
+	u := newUser("t1", "lihua")
+	u.Mobile, u.MobileKey = "+86-13800001111", "+8613800001111"
+	u.Email, u.EmailKey = "LiHua@Example.com", "lihua@example.com"
+	u.EmployeeID, u.ExternalID = "E1", "X1"
+	u.FirstName, u.MiddleName, u.LastName = "Hua", "M", "Li"
+	u.Profile = json.RawMessage(`{"attr_gender":"male"}`)
+	u.Extension = json.RawMessage(`{"cost_center":"C-17"}`)
+	u.PasswordHash, u.PwdChangedAt, u.Grade, u.Locked = "$argon2id$x", now.Add(time.Minute), 3, true
+	mustUser(t, s, u)
+	want, err := s.Users().GetWithoutOrgs(ctx, "t1", u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same id in the other tenant, another person.
+	twin := newUser("t2", "twin")
+	twin.ID = u.ID
+	mustUser(t, s, twin)
+
+	code := func(hash, userID string) *storage.AuthCode {
+		c := &storage.AuthCode{TenantID: "t1", Hash: []byte(hash), ClientID: "c", UserID: userID, SID: "s", GrantID: "g-" + hash,
+			RedirectURI: "https://app/cb", Scope: "openid", AuthTime: now, AMR: []string{"pwd"}, ACR: "1",
+			CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+		if err := s.Codes().Create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := code("with-user", u.ID)
+	_, _, err = s.Codes().ConsumeWithUser(ctx, "t2", c.Hash, "c", now)
+	wantNotFound(t, "consume from another tenant", err)
+	_, _, err = s.Codes().ConsumeWithUser(ctx, "t1", c.Hash, "other-client", now)
+	wantNotFound(t, "another client's code", err)
+	_, _, err = s.Codes().ConsumeWithUser(ctx, "t1", []byte("nope"), "c", now)
+	wantNotFound(t, "unknown code", err)
+
+	// Concurrent exchanges: exactly one sees the code unused, with its user.
+	const n = 8
+	var wg sync.WaitGroup
+	codes := make([]*storage.AuthCode, n)
+	users := make([]*storage.User, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], users[i], errs[i] = s.Codes().ConsumeWithUser(ctx, "t1", c.Hash, "c", now.Add(time.Second))
+		}()
+	}
+	wg.Wait()
+	first := 0
+	for i := range n {
+		switch {
+		case errs[i] != nil:
+			t.Fatalf("consume: %v", errs[i])
+		case codes[i].UsedAt.IsZero():
+			first++
+			if fmt.Sprintf("%+v", *codes[i]) != fmt.Sprintf("%+v", *c) {
+				t.Fatalf("first consume = %+v\nwant %+v", codes[i], c)
+			}
+			if users[i] == nil || fmt.Sprintf("%+v", *users[i]) != fmt.Sprintf("%+v", *want) {
+				t.Fatalf("user of the first consume = %+v\nwant %+v", users[i], want)
+			}
+		case !codes[i].UsedAt.Equal(now.Add(time.Second)) || codes[i].GrantID != c.GrantID || users[i] != nil:
+			t.Fatalf("replay = %+v, user %+v", codes[i], users[i])
+		}
+	}
+	if first != 1 {
+		t.Fatalf("%d exchanges saw the code unused, want exactly 1", first)
+	}
+
+	// A code whose user is gone is spent all the same, without a user.
+	gone := code("gone", "20200101000000000-0000-000000000")
+	got, gu, err := s.Codes().ConsumeWithUser(ctx, "t1", gone.Hash, "c", now)
+	if err != nil || !got.UsedAt.IsZero() || gu != nil || got.GrantID != gone.GrantID {
+		t.Fatalf("code of a missing user = %+v, user %+v, %v", got, gu, err)
+	}
+	if got, gu, err := s.Codes().ConsumeWithUser(ctx, "t1", gone.Hash, "c", now); err != nil || got.UsedAt.IsZero() || gu != nil {
+		t.Fatalf("its replay = %+v, user %+v, %v", got, gu, err)
+	}
 }

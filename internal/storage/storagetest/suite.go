@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"SAMLSessions", testSAMLSessions},
 		{"Sessions", testSessions},
 		{"CodesAreSingleUse", testCodes},
+		{"CodesWithTheirUser", testCodesWithUser},
 		{"RefreshTokens", testRefreshTokens},
 		{"ConsentsAndRevocations", testConsentsRevocations},
 		{"UserDeleteTakesOAuthState", testUserDeleteOAuth},
