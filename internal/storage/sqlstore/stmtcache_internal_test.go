@@ -5,7 +5,11 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/storage"
 )
 
 // TestStmtCache: statements run through the cache give the results and
@@ -59,5 +63,50 @@ func TestStmtCache(t *testing.T) {
 	}
 	if err := c.QueryRowContext(ctx, "SELECT nope FROM kv").Scan(new(int)); err == nil {
 		t.Fatal("a query that cannot be prepared reported no error")
+	}
+}
+
+// TestLazyWriteUsesCachedStatements: a ticket write on SQLite runs
+// unprepared the first time (the writer it would prepare on is held),
+// prepares its statement once the writer is free, and runs it prepared
+// from then on, leaving the writer at synchronous=FULL each time.
+func TestLazyWriteUsesCachedStatements(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "g.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Tenants().Create(ctx, &storage.Tenant{ID: "t1", Name: "T1", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	cache := s.repos.w.(*stmtCache)
+	now := time.Now()
+	for i := range 3 {
+		tk := &storage.CASTicket{TenantID: "t1", Hash: []byte{byte(i)}, Kind: storage.TicketService, ApplicationID: "a",
+			Service: "https://app/", UserID: "u", SID: "s", CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+		if err := s.CASTickets().Create(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.CASTickets().Consume(ctx, "t1", tk.Hash, now); err != nil || !got.UsedAt.IsZero() {
+			t.Fatalf("consume %d: %+v, %v", i, got, err)
+		}
+		var sync int
+		if err := s.wr.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil || sync != 2 {
+			t.Fatalf("writer at synchronous=%d (%v), want 2", sync, err)
+		}
+	}
+	n := 0
+	cache.stmts.Range(func(k, _ any) bool {
+		if q := k.(string); strings.HasPrefix(q, "INSERT INTO cas_tickets") || strings.HasPrefix(q, "UPDATE cas_tickets") {
+			n++
+		}
+		return true
+	})
+	if n != 2 {
+		t.Fatalf("%d ticket statements cached on the writer, want 2 (insert, consume)", n)
 	}
 }
