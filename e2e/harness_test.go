@@ -73,6 +73,7 @@ func start(t *testing.T, db string, args ...string) *gh {
 	addr := l.Addr().String()
 	l.Close()
 	all := append([]string{"serve", "--addr", addr, "--base-url", "http://" + addr, "--db", db, "--log-format", "json",
+		"--log-flush-interval", "0", // tests read the log right after the requests
 		"--argon2-memory", "8192", "--argon2-time", "1"}, args...)
 	g.cmd = exec.Command(binary, all...)
 	g.cmd.Dir = dir

@@ -25,6 +25,15 @@ type cmdEnv struct {
 }
 
 func (e *cmdEnv) logger() *slog.Logger {
+	log, _ := e.newLogger(false)
+	return log
+}
+
+// newLogger builds the logger --log-level and --log-format ask for. With
+// buffered, JSON lines (the format of a log that is not a terminal) are
+// batched by a bufferedLog, returned so that the caller can flush and
+// close it; it is nil otherwise.
+func (e *cmdEnv) newLogger(buffered bool) (*slog.Logger, *bufferedLog) {
 	var level slog.Level
 	level.UnmarshalText([]byte(e.cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
@@ -38,9 +47,13 @@ func (e *cmdEnv) logger() *slog.Logger {
 		}
 	}
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(e.stderr, opts))
+		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
 	}
-	return slog.New(slog.NewJSONHandler(e.stderr, opts))
+	if !buffered || e.cfg.LogFlush == 0 {
+		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+	}
+	buf := newBufferedLog(e.stderr, e.cfg.LogFlush)
+	return slog.New(flushingHandler{slog.NewJSONHandler(buf, opts), buf}), buf
 }
 
 // openApp opens the database and services, and applies bootstrap.
@@ -58,7 +71,10 @@ func (e *cmdEnv) openApp(ctx context.Context, log *slog.Logger) (*server.App, er
 
 func runServe(e *cmdEnv) error {
 	start := time.Now()
-	log := e.logger()
+	log, buf := e.newLogger(true)
+	if buf != nil {
+		defer buf.Close()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	app, err := e.openApp(ctx, log)
@@ -77,6 +93,9 @@ func runServe(e *cmdEnv) error {
 	log.Info("gatehouse ready", "addr", ln.Addr().String(), "base_url", e.cfg.BaseURL,
 		"issuer", e.cfg.BaseURL+"/api/v1/oauth2", "database", app.Store.Dialect(), "version", version(),
 		"startup_ms", float64(time.Since(start).Microseconds())/1000)
+	if buf != nil {
+		buf.Flush() // whoever waits for this line should not wait for the batch
+	}
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}

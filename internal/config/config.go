@@ -30,6 +30,7 @@ type Config struct {
 	SecretKeyFile string
 	LogLevel      string
 	LogFormat     string
+	LogFlush      time.Duration
 	DBMaxConns    int
 
 	Argon2 password.Params
@@ -78,6 +79,7 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.SecretKeyFile, "secret-key-file", "", "file holding the secret key when --secret-key is empty; created with a new key if absent (default: gatehouse.key beside the SQLite file, or in the working directory)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", "auto", "log format: json, text, or auto (text on a terminal, else json)")
+	fs.DurationVar(&c.LogFlush, "log-flush-interval", 100*time.Millisecond, "JSON log lines are written in batches at least this often, warnings and errors at once (0: every line at once)")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", 0, "database connection pool size: the PostgreSQL pool, or the SQLite reader pool (0: PostgreSQL four per CPU, at least 16; SQLite twice the CPUs, at least 4)")
 	mem, t, p := uint(password.DefaultParams.MemoryKiB), uint(password.DefaultParams.Time), uint(password.DefaultParams.Threads)
 	fs.Func("argon2-memory", fmt.Sprintf("argon2id memory per password hash, KiB (default %d)", mem), uintSetter(&c.Argon2.MemoryKiB))
@@ -194,6 +196,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFlush < 0 || c.LogFlush > time.Minute {
+		bad("--log-flush-interval %s: want 0 to 1m", c.LogFlush)
 	}
 	switch c.LogFormat {
 	case "auto", "json", "text":

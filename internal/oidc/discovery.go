@@ -9,32 +9,43 @@ import (
 	"github.com/gatehouse/gatehouse/internal/tenant"
 )
 
-// metadataCache holds each issuer's discovery document, built once.
+// metadataCache holds each tenant's discovery document, built once per
+// tenant id and domain (the issuer follows the domain).
 type metadataCache struct {
 	mu sync.RWMutex
-	m  map[string][]byte // issuer -> document
+	m  map[metadataKey][]byte
 }
+
+type metadataKey struct{ tenantID, domain string }
+
+// The headers of the two public documents, shared read-only by every
+// response (a handler setting one again replaces the slice).
+var (
+	hdrJSON        = []string{"application/json"}
+	hdrAnyOrigin   = []string{"*"}
+	hdrCacheJWKS   = []string{"public, max-age=30"}
+	hdrCacheConfig = []string{"public, max-age=300"}
+)
 
 // discovery serves the OpenID Provider Metadata (OpenID Connect Discovery
 // 1.0 section 3) of the request's tenant, from memory.
 func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
-	iss := p.issuer(r)
+	t := tenant.FromContext(r.Context())
+	k := metadataKey{t.ID, t.Domain}
 	p.metadata.mu.RLock()
-	doc := p.metadata.m[iss]
+	doc := p.metadata.m[k]
 	p.metadata.mu.RUnlock()
 	if doc == nil {
-		doc = buildMetadata(iss, p.baseURL(r))
+		doc = buildMetadata(p.issuer(r), p.baseURL(r))
 		p.metadata.mu.Lock()
 		if p.metadata.m == nil {
-			p.metadata.m = map[string][]byte{}
+			p.metadata.m = map[metadataKey][]byte{}
 		}
-		p.metadata.m[iss] = doc
+		p.metadata.m[k] = doc
 		p.metadata.mu.Unlock()
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "public, max-age=300")
-	h.Set("Access-Control-Allow-Origin", "*")
+	h["Content-Type"], h["Cache-Control"], h["Access-Control-Allow-Origin"] = hdrJSON, hdrCacheConfig, hdrAnyOrigin
 	w.Write(doc)
 }
 
@@ -84,8 +95,6 @@ func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "public, max-age=30")
-	h.Set("Access-Control-Allow-Origin", "*")
+	h["Content-Type"], h["Cache-Control"], h["Access-Control-Allow-Origin"] = hdrJSON, hdrCacheJWKS, hdrAnyOrigin
 	w.Write(set)
 }

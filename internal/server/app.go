@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apps"
@@ -118,7 +120,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, store *sql
 	a.Roles = &apps.Roles{Store: store, Audit: a.Audit, Now: now}
 	a.AppOrgs = &apps.AppOrgs{Store: store, Audit: a.Audit, Now: now}
 	a.Attrs = &objmodel.Service{Store: store, Audit: a.Audit, Now: now}
-	a.Resolver = &tenant.Resolver{Store: store, Now: now}
+	a.Resolver = &tenant.Resolver{Store: store, Now: now, DefaultHost: hostOf(cfg.BaseURL)}
 	a.Tenants = &tenant.Service{Store: store, Clients: a.Clients, Audit: a.Audit, Resolver: a.Resolver, Now: now}
 	return a, nil
 }
@@ -169,4 +171,14 @@ func (a *App) Bootstrap(ctx context.Context) error {
 		a.Log.Info("bootstrap: created the admin user", "user_name", c.BootstrapAdminUser)
 	}
 	return nil
+}
+
+// hostOf is the Host header a request for base carries: the base URL's
+// host and port, lower-cased ("" when base is not a URL).
+func hostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
 }

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +19,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inflight prometheus.Gauge
+	series   sync.Map // seriesKey -> *series
 }
 
 func newMetrics(store *sqlstore.Store) *metrics {
@@ -45,7 +48,39 @@ func newMetrics(store *sqlstore.Store) *metrics {
 	return m
 }
 
+// series is one label combination's counter and histogram.
+type series struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+type seriesKey struct {
+	route, method string
+	code          int
+}
+
+// observe counts a request and records its latency. The label values'
+// collectors are looked up once per combination and kept (a request then
+// costs one map read, not two label hashes and a status-code string).
 func (m *metrics) observe(route, method string, code int, d time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
-	m.duration.WithLabelValues(route, method).Observe(d.Seconds())
+	k := seriesKey{route, methodLabel(method), code}
+	v, ok := m.series.Load(k)
+	if !ok {
+		v, _ = m.series.LoadOrStore(k, &series{
+			requests: m.requests.WithLabelValues(k.route, k.method, strconv.Itoa(code)),
+			duration: m.duration.WithLabelValues(k.route, k.method)})
+	}
+	sr := v.(*series)
+	sr.requests.Inc()
+	sr.duration.Observe(d.Seconds())
+}
+
+// methodLabel bounds the method label: net/http accepts any token as a
+// method, and each would otherwise become series of its own.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodOptions:
+		return m
+	}
+	return "other"
 }

@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/reqinfo"
@@ -40,30 +42,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-type routeKey struct{}
-
-// setRoute tells the outer middleware which route pattern served the
-// request, for metric labels and logs.
-func setRoute(r *http.Request, pattern string) {
-	if p, ok := r.Context().Value(routeKey{}).(*string); ok {
-		*p = pattern
-	}
-}
-
 // observe is the outermost middleware: request id, client IP, panic
 // recovery, access log and metrics. The query string is never logged: the
-// token endpoints accept credentials there.
+// token endpoints accept credentials there. Everything it learns about the
+// request travels in one reqinfo.Info, the router's match included.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
 		if !validRequestID(id) {
-			id = newRequestID()
+			id = s.ids.next()
 		}
-		w.Header().Set("X-Request-Id", id)
-		route := "unmatched"
-		ctx := context.WithValue(r.Context(), routeKey{}, &route)
-		ctx = reqinfo.With(ctx, reqinfo.Info{ID: id, IP: s.clientIP(r)})
+		w.Header()["X-Request-Id"] = []string{id}
+		info := &reqinfo.Info{ID: id, IP: s.clientIP(r), Route: "unmatched"}
+		ctx := reqinfo.With(r.Context(), info)
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		s.metrics.inflight.Inc()
@@ -73,28 +65,46 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.log.ErrorContext(ctx, "panic serving request", "request_id", id, "panic", p, "route", route)
+				s.log.ErrorContext(ctx, "panic serving request", "request_id", id, "panic", p, "route", info.Route)
 				if sw.status == 0 {
 					http.Error(sw, "internal error", http.StatusInternalServerError)
 				}
 			}
 			d := time.Since(start)
-			s.metrics.observe(route, r.Method, sw.status, d)
-			level := slog.LevelInfo
-			if sw.status >= 500 {
-				level = slog.LevelError
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK // nothing written: net/http sends an empty 200
 			}
-			attrs := []slog.Attr{slog.String("request_id", id), slog.String("method", r.Method),
-				slog.String("path", r.URL.Path), slog.String("route", route), slog.Int("status", sw.status),
-				slog.Int("bytes", sw.bytes), slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-				slog.String("ip", reqinfo.From(ctx).IP)}
-			if t := tenant.FromContext(r.Context()); t != nil {
-				attrs = append(attrs, slog.String("tenant", t.ID))
-			}
-			s.log.LogAttrs(ctx, level, "request", attrs...)
+			s.metrics.observe(info.Route, r.Method, status, d)
+			s.accessLog(ctx, r, info, status, sw.bytes, d)
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// accessLog writes the request's line: at error for a 5xx, at debug for
+// the successful fetches of the public documents clients poll (JWKS,
+// discovery: routes marked web.Route.Quiet), at info otherwise.
+func (s *Server) accessLog(ctx context.Context, r *http.Request, info *reqinfo.Info, status, bytes int, d time.Duration) {
+	level := slog.LevelInfo
+	switch {
+	case status >= 500:
+		level = slog.LevelError
+	case status < 400 && s.quiet[info.Route]:
+		level = slog.LevelDebug
+	}
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 9)
+	attrs = append(attrs, slog.String("request_id", info.ID), slog.String("method", r.Method),
+		slog.String("path", r.URL.Path), slog.String("route", info.Route), slog.Int("status", status),
+		slog.Int("bytes", bytes), slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+		slog.String("ip", info.IP))
+	if info.Tenant != nil {
+		attrs = append(attrs, slog.String("tenant", info.Tenant.ID))
+	}
+	s.log.LogAttrs(ctx, level, "request", attrs...)
 }
 
 func validRequestID(id string) bool {
@@ -109,10 +119,23 @@ func validRequestID(id string) bool {
 	return true
 }
 
-func newRequestID() string {
-	var b [12]byte
+// requestIDs makes the ids of requests that bring none: a random prefix
+// per process and a counter. They need to be unique, not secret, and a
+// counter costs nothing next to reading crypto/rand on every request.
+type requestIDs struct {
+	prefix string
+	n      atomic.Uint64
+}
+
+func newRequestIDs() *requestIDs {
+	var b [8]byte // 64 random bits: ids of different nodes and restarts do not collide
 	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return &requestIDs{prefix: hex.EncodeToString(b[:]) + "-"}
+}
+
+func (g *requestIDs) next() string {
+	var buf [32]byte
+	return string(strconv.AppendUint(append(buf[:0], g.prefix...), g.n.Add(1), 36))
 }
 
 // clientIP is the peer address, or the right-most X-Forwarded-For hop not
@@ -153,30 +176,45 @@ func (s *Server) trusted(ip netip.Addr) bool {
 // request body. API responses are never framed, sniffed or cached by
 // referrers; pages set their own, stricter policies on top.
 func (s *Server) secure(next http.Handler) http.Handler {
-	hsts := strings.HasPrefix(s.cfg.BaseURL, "https://")
+	headers := securityHeaders
+	if strings.HasPrefix(s.cfg.BaseURL, "https://") {
+		headers = append(headers[:len(headers):len(headers)], header{"Strict-Transport-Security", []string{"max-age=31536000"}})
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		if hsts {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
+		for _, e := range headers {
+			h[e.name] = e.value
 		}
-		if r.Body != nil {
+		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
+// header is one response header, its name in canonical form.
+type header struct {
+	name  string
+	value []string
+}
+
+// securityHeaders go on every response. Their values are shared by every
+// response, read-only: net/http only reads them, and a handler that sets
+// one again (Set, Add) replaces the slice rather than writing into it.
+var securityHeaders = []header{
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Referrer-Policy", []string{"no-referrer"}},
+	{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"}},
+	{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
+	{"Cross-Origin-Resource-Policy", []string{"same-origin"}},
+}
+
 // withTenant resolves the request's tenant (X-tenant-id, else Host, else
 // the default tenant) before any handler runs.
 func (s *Server) withTenant(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t, err := s.app.Resolver.Resolve(r.Context(), r.Host, r.Header.Get("X-tenant-id"))
+		t, err := s.app.Resolver.Resolve(r.Context(), r.Host, r.Header.Get("X-Tenant-Id"))
 		if err != nil {
 			s.log.ErrorContext(r.Context(), "tenant resolution", "err", err)
 			writePlainJSON(w, http.StatusServiceUnavailable, `{"error_code":"COMMON.0503","error_msg":"Service unavailable."}`)
@@ -189,6 +227,11 @@ func (s *Server) withTenant(next http.Handler) http.Handler {
 				return
 			}
 			writePlainJSON(w, http.StatusBadRequest, `{"error_code":"TENANT.0001","error_msg":"Tenant does not exist."}`)
+			return
+		}
+		if i := reqinfo.Ptr(r.Context()); i != nil {
+			i.Tenant = t // tenant.FromContext finds it there
+			next.ServeHTTP(w, r)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(tenant.WithTenant(r.Context(), t)))

@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/formfill"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/oidc"
+	"github.com/gatehouse/gatehouse/internal/reqinfo"
 	"github.com/gatehouse/gatehouse/internal/saml"
 	"github.com/gatehouse/gatehouse/internal/tenant"
 	"github.com/gatehouse/gatehouse/internal/web"
@@ -31,11 +32,15 @@ type Server struct {
 	metrics  *metrics
 	handler  http.Handler
 	draining atomic.Bool
+	ids      *requestIDs
+	// quiet are the route patterns whose successful requests are logged
+	// at debug (web.Route.Quiet); read-only once New returns.
+	quiet map[string]bool
 }
 
 // New builds the routes of app.
 func New(app *App) (*Server, error) {
-	s := &Server{app: app, cfg: app.Cfg, log: app.Log, metrics: newMetrics(app.Store)}
+	s := &Server{app: app, cfg: app.Cfg, log: app.Log, metrics: newMetrics(app.Store), ids: newRequestIDs(), quiet: map[string]bool{}}
 	pages, err := web.NewPages()
 	if err != nil {
 		return nil, err
@@ -71,42 +76,38 @@ func New(app *App) (*Server, error) {
 			return tenant.BaseURL(tenant.FromContext(r.Context()), app.Cfg.BaseURL) + "/api/v1/oauth2"
 		},
 	}
-	// Operational endpoints answer for the process, not for a tenant.
-	ops := http.NewServeMux()
-	s.handle(ops, "GET /healthz", http.HandlerFunc(s.healthz))
-	s.handle(ops, "GET /readyz", http.HandlerFunc(s.readyz))
-	s.handle(ops, "GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
-
-	tenanted := http.NewServeMux()
+	// One router for everything (a second one for the tenant's routes would
+	// match every request twice). Operational endpoints and static files
+	// answer for the process; every other route resolves the tenant first.
+	mux := http.NewServeMux()
+	s.handle(mux, "GET /healthz", http.HandlerFunc(s.healthz))
+	s.handle(mux, "GET /readyz", http.HandlerFunc(s.readyz))
+	s.handle(mux, "GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	s.handle(mux, "GET /static/", web.Static())
+	tenanted := func(pattern string, h http.Handler) { s.handle(mux, pattern, s.withTenant(h)) }
 	for _, rt := range api.Routes() {
-		s.handle(tenanted, rt.Method+" "+rt.Path, api.Handler(rt))
+		tenanted(rt.Method+" "+rt.Path, api.Handler(rt))
 	}
-	s.handle(tenanted, "GET /api/openapi.json", mgmt.OpenAPIHandler())
-	for _, rt := range op.Routes() {
-		s.handle(tenanted, rt.Pattern, rt.Handler)
+	tenanted("GET /api/openapi.json", mgmt.OpenAPIHandler())
+	for _, routes := range [][]web.Route{op.Routes(), casServer.Routes(), formFill.Routes(), samlIdP.Routes()} {
+		for _, rt := range routes {
+			tenanted(rt.Pattern, rt.Handler)
+			s.quiet[rt.Pattern] = rt.Quiet
+		}
 	}
-	for _, rt := range casServer.Routes() {
-		s.handle(tenanted, rt.Pattern, rt.Handler)
-	}
-	for _, rt := range formFill.Routes() {
-		s.handle(tenanted, rt.Pattern, rt.Handler)
-	}
-	for _, rt := range samlIdP.Routes() {
-		s.handle(tenanted, rt.Pattern, rt.Handler)
-	}
-	s.handle(tenanted, "GET /api/v1/login", http.HandlerFunc(login.Page))
-	s.handle(tenanted, "POST /api/v1/login/form", http.HandlerFunc(login.Submit))
-	s.handle(ops, "GET /static/", web.Static())
-	ops.Handle("/", s.withTenant(tenanted))
+	tenanted("GET /api/v1/login", http.HandlerFunc(login.Page))
+	tenanted("POST /api/v1/login/form", http.HandlerFunc(login.Submit))
 
-	s.handler = s.observe(s.secure(ops))
+	s.handler = s.observe(s.secure(mux))
 	return s, nil
 }
 
 // handle mounts h at pattern, labelling its requests with the pattern.
 func (s *Server) handle(mux *http.ServeMux, pattern string, h http.Handler) {
 	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setRoute(r, pattern)
+		if i := reqinfo.Ptr(r.Context()); i != nil {
+			i.Route = pattern
+		}
 		h.ServeHTTP(w, r)
 	}))
 }

@@ -23,7 +23,7 @@ func TestResolve(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := &Resolver{Store: store, Now: clock}
+	r := &Resolver{Store: store, Now: clock, DefaultHost: "id.example.com"}
 	cases := []struct{ host, header, want string }{
 		{"acme.example.com", "", "acme"},
 		{"ACME.example.com:8080", "", "acme"}, // case-insensitive, any port
@@ -49,11 +49,22 @@ func TestResolve(t *testing.T) {
 	if got, _ := r.Resolve(ctx, "late.example.com", ""); got == nil || got.ID != "late" {
 		t.Errorf("tenant created elsewhere not found after %s: %v", missRefresh, got)
 	}
+	// The base URL's host is the default tenant's, and a hit: it does not
+	// reload the list as an unknown host would (a tenant given that domain
+	// elsewhere is served from the next full refresh).
+	store.Tenants().Create(ctx, &storage.Tenant{ID: "claims", Name: "c", Domain: "id.example.com", CreatedAt: now})
+	now = now.Add(missRefresh)
+	if got, _ := r.Resolve(ctx, "id.example.com", ""); got == nil || got.ID != storage.DefaultTenantID {
+		t.Errorf("base URL host = %v, want the default tenant without a reload", got)
+	}
 	// A deleted tenant disappears at the next refresh.
 	store.Tenants().Delete(ctx, "acme")
 	now = now.Add(refreshEvery)
 	if got, _ := r.Resolve(ctx, "acme.example.com", ""); got == nil || got.ID != storage.DefaultTenantID {
 		t.Errorf("deleted tenant still served: %v", got)
+	}
+	if got, _ := r.Resolve(ctx, "id.example.com", ""); got == nil || got.ID != "claims" {
+		t.Errorf("a tenant's domain wins over the base URL's host after a refresh: %v", got)
 	}
 }
 

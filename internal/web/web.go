@@ -28,6 +28,9 @@ var staticFS embed.FS
 type Route struct {
 	Pattern string
 	Handler http.HandlerFunc
+	// Quiet routes serve public documents that clients poll (JWKS,
+	// discovery): their successful requests are logged at debug, not info.
+	Quiet bool
 }
 
 // Pages renders the page templates.
