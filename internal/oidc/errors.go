@@ -25,9 +25,7 @@ var errBadClient = &oauthError{http.StatusUnauthorized, "invalid_client", "Bad c
 // introspection endpoints).
 func writeOAuthError(w http.ResponseWriter, e *oauthError) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
+	noStoreJSON(h, true)
 	if e.status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", `Basic realm="gatehouse"`)
 	}

@@ -100,8 +100,6 @@ func (p *Provider) peekRefresh(r *http.Request, tenantID, tok string) (*storage.
 }
 
 func writeJSONBody(w http.ResponseWriter, b []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
-	h.Set("Cache-Control", "no-store")
+	noStoreJSON(w.Header(), false)
 	w.Write(b)
 }

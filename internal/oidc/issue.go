@@ -151,10 +151,7 @@ func (p *Provider) issue(ctx context.Context, g *grantInfo, now time.Time) (*iss
 func writeTokens(w http.ResponseWriter, t *issued) {
 	j := newJSON(512).str("access_token", t.accessToken).str("token_type", "Bearer").num("expires_in", t.expiresIn)
 	j.strOpt("scope", t.scope).strOpt("refresh_token", t.refreshToken).strOpt("id_token", t.idToken)
-	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
+	noStoreJSON(w.Header(), true)
 	w.WriteHeader(http.StatusOK)
 	w.Write(j.done())
 }

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"net/http"
 	"strconv"
 	"unicode/utf8"
 )
@@ -13,10 +14,33 @@ type jsonw struct {
 	b     []byte
 	first bool
 	keys  []string
+	// keyBuf holds the first keys: a token response has at most six, so
+	// recording them costs no allocation of its own.
+	keyBuf [8]string
 }
 
 func newJSON(capacity int) *jsonw {
-	return &jsonw{b: append(make([]byte, 0, capacity), '{'), first: true}
+	j := &jsonw{b: append(make([]byte, 0, capacity), '{'), first: true}
+	j.keys = j.keyBuf[:0]
+	return j
+}
+
+// The headers of JSON answers that must not be cached (RFC 6749 5.1),
+// shared read-only by every response: setting one again replaces the
+// slice, never writes into it.
+var (
+	hdrJSONUTF8 = []string{"application/json;charset=UTF-8"}
+	hdrNoStore  = []string{"no-store"}
+	hdrNoCache  = []string{"no-cache"}
+)
+
+// noStoreJSON sets Content-Type (JSON, UTF-8), Cache-Control: no-store
+// and, with pragma, the HTTP/1.0 Pragma: no-cache the token endpoint sends.
+func noStoreJSON(h http.Header, pragma bool) {
+	h["Content-Type"], h["Cache-Control"] = hdrJSONUTF8, hdrNoStore
+	if pragma {
+		h["Pragma"] = hdrNoCache
+	}
 }
 
 // seen reports whether k was written, and records it otherwise.

@@ -56,9 +56,7 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 		j.str("email", u.Email)
 	}
 	j.str("mobile", u.Mobile)
-	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
-	h.Set("Cache-Control", "no-store")
+	noStoreJSON(w.Header(), false)
 	w.Write(j.done())
 }
 
@@ -70,8 +68,7 @@ func bearerError(w http.ResponseWriter, status int, code, desc string) {
 	} else {
 		h.Set("WWW-Authenticate", `Bearer realm="gatehouse", error="`+code+`"`)
 	}
-	h.Set("Content-Type", "application/json;charset=UTF-8")
-	h.Set("Cache-Control", "no-store")
+	noStoreJSON(h, false)
 	w.WriteHeader(status)
 	w.Write(newJSON(128).str("error", code).str("error_description", desc).done())
 }
