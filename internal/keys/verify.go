@@ -3,6 +3,7 @@ package keys
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -26,10 +27,12 @@ func (m *Manager) Verify(ctx context.Context, tenantID, token string) (payload [
 		return nil, "", err
 	}
 	k, ok := m.publicKey(tenantID, h.KeyID)
-	if !ok { // rotated on another node since this one loaded: look again
+	if !ok && m.mayReloadForKid(tenantID) { // rotated on another node since this one loaded: look again
 		m.mu.Lock()
-		if set, err := m.load(ctx, tenantID); err == nil {
-			m.sets.Store(tenantID, set)
+		if m.mayReloadForKid(tenantID) { // not done by another request meanwhile
+			if set, err := m.load(ctx, tenantID); err == nil {
+				m.sets.Store(tenantID, set)
+			}
 		}
 		m.mu.Unlock()
 		k, ok = m.publicKey(tenantID, h.KeyID)
@@ -43,6 +46,21 @@ func (m *Manager) Verify(ctx context.Context, tenantID, token string) (payload [
 	}
 	t, _ := h.ExtraHeaders[jose.HeaderType].(string)
 	return payload, t, nil
+}
+
+// unknownKidReload is how often at most a token naming a key this node
+// does not know makes it reload the tenant's key set. Anyone can send such
+// a token (to userinfo, as an id_token_hint), so without a bound each one
+// would cost a database read and the unsealing of every private key. A
+// key rotated in elsewhere is published PublishDelay before it signs and
+// every node reloads within ReloadEvery, so the fallback is rarely needed.
+const unknownKidReload = 5 * time.Second
+
+// mayReloadForKid reports whether the tenant's cached set is old enough
+// to be reloaded because of a token naming an unknown key.
+func (m *Manager) mayReloadForKid(tenantID string) bool {
+	v, ok := m.sets.Load(tenantID)
+	return !ok || m.Now().Sub(v.(*keySet).loadedAt) >= unknownKidReload
 }
 
 func (m *Manager) publicKey(tenantID, kid string) (jose.JSONWebKey, bool) {
