@@ -423,3 +423,29 @@ type SAMLSession struct {
 	CreatedAt     time.Time
 	ExpiresAt     time.Time // the SSO session's absolute end
 }
+
+// MFA credential types.
+const (
+	MFATOTP = "totp"
+)
+
+// MFACredential is a user's second factor, e.g. a TOTP authenticator. The
+// secret is sealed (secret.Sealer) by the mfa service, bound to the row.
+type MFACredential struct {
+	TenantID string
+	ID       string
+	UserID   string
+	Type     string // MFATOTP
+	Secret   []byte // sealed
+	Label    string // shown to the user and administrators ("Authenticator app")
+	// Confirmed is set by the first valid code; until then the credential
+	// is an enrolment in progress and never accepted at sign-in.
+	Confirmed bool
+	// LastUsedStep is the TOTP time step of the last accepted code: no
+	// code of that step or an earlier one is accepted again.
+	LastUsedStep int64
+	// Attempts counts every code ever tried against the credential; a
+	// pending sign-in may try a few beyond the count it started at.
+	Attempts  int
+	CreatedAt time.Time
+}

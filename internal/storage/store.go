@@ -45,6 +45,7 @@ type Repos interface {
 	Attributes() AttributeRepo
 	CASTickets() CASTicketRepo
 	SAMLSessions() SAMLSessionRepo
+	MFACredentials() MFACredentialRepo
 }
 
 // TenantRepo stores tenants. Deleting a tenant deletes every row it owns.
@@ -353,4 +354,23 @@ type SAMLSessionRepo interface {
 	DeleteForSession(ctx context.Context, tenantID, sid string) error
 	// DeleteExpired removes rows of sessions that ended before t, in every tenant.
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
+}
+
+// MFACredentialRepo stores users' second factors. Deleting a user deletes
+// its credentials.
+type MFACredentialRepo interface {
+	Create(ctx context.Context, c *MFACredential) error
+	Get(ctx context.Context, tenantID, id string) (*MFACredential, error)
+	// ListForUser returns a user's credentials, oldest first.
+	ListForUser(ctx context.Context, tenantID, userID string) ([]MFACredential, error)
+	// UseStep records step as the last used one (and confirms the
+	// credential) only if it is later than the stored one, atomically:
+	// false means the step was spent already (a replay), or a concurrent
+	// request spent it first.
+	UseStep(ctx context.Context, tenantID, id string, step int64) (bool, error)
+	// AddAttempt counts one code tried and returns the new count.
+	AddAttempt(ctx context.Context, tenantID, id string) (int, error)
+	Delete(ctx context.Context, tenantID, id string) error
+	// DeleteUnconfirmed removes a user's enrolments in progress.
+	DeleteUnconfirmed(ctx context.Context, tenantID, userID string) error
 }

@@ -46,26 +46,27 @@ type repos struct {
 	tx *sql.Tx // set inside InTx
 }
 
-func (x repos) Tenants() storage.TenantRepo           { return tenantRepo{x} }
-func (x repos) Users() storage.UserRepo               { return userRepo{x} }
-func (x repos) Orgs() storage.OrgRepo                 { return orgRepo{x} }
-func (x repos) APIClients() storage.APIClientRepo     { return apiClientRepo{x} }
-func (x repos) MgmtTokens() storage.MgmtTokenRepo     { return mgmtTokenRepo{x} }
-func (x repos) Audit() storage.AuditRepo              { return auditRepo{x} }
-func (x repos) SigningKeys() storage.SigningKeyRepo   { return signingKeyRepo{x} }
-func (x repos) Settings() storage.SettingsRepo        { return settingsRepo{x} }
-func (x repos) Apps() storage.AppRepo                 { return appRepo{x} }
-func (x repos) Sessions() storage.SessionRepo         { return sessionRepo{x} }
-func (x repos) Codes() storage.CodeRepo               { return codeRepo{x} }
-func (x repos) RefreshTokens() storage.RefreshRepo    { return refreshRepo{x} }
-func (x repos) Consents() storage.ConsentRepo         { return consentRepo{x} }
-func (x repos) Revocations() storage.RevocationRepo   { return revocationRepo{x} }
-func (x repos) AppAccounts() storage.AppAccountRepo   { return appAccountRepo{x} }
-func (x repos) AppRoles() storage.AppRoleRepo         { return appRoleRepo{x} }
-func (x repos) AppOrgs() storage.AppOrgRepo           { return appOrgRepo{x} }
-func (x repos) Attributes() storage.AttributeRepo     { return attributeRepo{x} }
-func (x repos) CASTickets() storage.CASTicketRepo     { return casTicketRepo{x} }
-func (x repos) SAMLSessions() storage.SAMLSessionRepo { return samlSessionRepo{x} }
+func (x repos) Tenants() storage.TenantRepo               { return tenantRepo{x} }
+func (x repos) Users() storage.UserRepo                   { return userRepo{x} }
+func (x repos) Orgs() storage.OrgRepo                     { return orgRepo{x} }
+func (x repos) APIClients() storage.APIClientRepo         { return apiClientRepo{x} }
+func (x repos) MgmtTokens() storage.MgmtTokenRepo         { return mgmtTokenRepo{x} }
+func (x repos) Audit() storage.AuditRepo                  { return auditRepo{x} }
+func (x repos) SigningKeys() storage.SigningKeyRepo       { return signingKeyRepo{x} }
+func (x repos) Settings() storage.SettingsRepo            { return settingsRepo{x} }
+func (x repos) Apps() storage.AppRepo                     { return appRepo{x} }
+func (x repos) Sessions() storage.SessionRepo             { return sessionRepo{x} }
+func (x repos) Codes() storage.CodeRepo                   { return codeRepo{x} }
+func (x repos) RefreshTokens() storage.RefreshRepo        { return refreshRepo{x} }
+func (x repos) Consents() storage.ConsentRepo             { return consentRepo{x} }
+func (x repos) Revocations() storage.RevocationRepo       { return revocationRepo{x} }
+func (x repos) AppAccounts() storage.AppAccountRepo       { return appAccountRepo{x} }
+func (x repos) AppRoles() storage.AppRoleRepo             { return appRoleRepo{x} }
+func (x repos) AppOrgs() storage.AppOrgRepo               { return appOrgRepo{x} }
+func (x repos) Attributes() storage.AttributeRepo         { return attributeRepo{x} }
+func (x repos) CASTickets() storage.CASTicketRepo         { return casTicketRepo{x} }
+func (x repos) SAMLSessions() storage.SAMLSessionRepo     { return samlSessionRepo{x} }
+func (x repos) MFACredentials() storage.MFACredentialRepo { return mfaRepo{x} }
 
 // inTx runs fn in the current transaction, or in a new one when the repos
 // are bound to the pools.

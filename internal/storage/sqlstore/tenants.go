@@ -45,7 +45,7 @@ var tenantTables = []string{
 	"app_role_members", "app_role_orgs", "app_roles", "app_accounts", "app_orgs",
 	"mgmt_tokens", "app_api_scopes", "saml_entity_ids", "applications", "api_clients", "audit_events", "signing_keys",
 	"sso_sessions", "saml_sessions", "oauth_codes", "cas_tickets", "refresh_tokens", "consents", "revocations",
-	"user_orgs", "user_counts", "users", "organizations",
+	"user_orgs", "user_counts", "mfa_credentials", "users", "organizations",
 }
 
 func (x tenantRepo) Delete(ctx context.Context, id string) error {

@@ -51,6 +51,8 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"RefreshTokens", testRefreshTokens},
 		{"ConsentsAndRevocations", testConsentsRevocations},
 		{"UserDeleteTakesOAuthState", testUserDeleteOAuth},
+		{"MFACredentials", testMFACredentials},
+		{"UserDeleteTakesMFA", testUserDeleteTakesMFA},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
