@@ -147,7 +147,8 @@ func registered(t *testing.T, what string, r resp, withSecret bool, want map[str
 		t.Errorf("%s: a public client got a client_secret: %s", what, r.body)
 	}
 	// Fields every application shows, with their defaults unless given.
-	defaults := map[string]any{"category": "", "access_policy": "all_users", "access_org_ids": []any{}, "access_rules": []any{}, "account_name_rule": "user_name", "claim_mappings": []any{}}
+	defaults := map[string]any{"category": "", "access_policy": "all_users", "access_org_ids": []any{}, "access_rules": []any{}, "account_name_rule": "user_name", "claim_mappings": []any{},
+		"login": map[string]any{"methods": []any{"password"}, "mfa": "off"}}
 	wantJSON(t, what, r, 201, patched(patched(defaults, want), generated))
 	return got
 }

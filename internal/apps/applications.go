@@ -161,6 +161,9 @@ func apply(a *storage.Application, ps protocolSettings, w *AppWrite, creating bo
 	if err := applyAccess(a, w); err != nil {
 		return err
 	}
+	if err := applyLogin(a, w); err != nil {
+		return err
+	}
 	if w.ClaimMappings.Set {
 		ms := w.ClaimMappings.V
 		if w.ClaimMappings.Null {
@@ -256,7 +259,8 @@ func (s *Applications) Register(ctx context.Context, tenantID string, a audit.Ac
 	now := s.Now()
 	app := &storage.Application{TenantID: tenantID, ID: idgen.New(now), Protocol: w.Protocol.V,
 		APIPermissions: []string{}, ClientID: idgen.Alnum(32), AccessPolicy: storage.AccessAllUsers, AccessOrgIDs: []string{},
-		AccountNameRule: "user_name", AccessRules: json.RawMessage("[]"), ClaimMappings: json.RawMessage("[]"), CreatedAt: now, UpdatedAt: now}
+		AccountNameRule: "user_name", AccessRules: json.RawMessage("[]"), ClaimMappings: json.RawMessage("[]"),
+		LoginMethods: []string{storage.LoginPassword}, MFA: storage.MFAOff, CreatedAt: now, UpdatedAt: now}
 	settings, cas, ff, sml := DefaultOIDCSettings(app.Protocol), DefaultCASSettings(), DefaultFormFillSettings(), DefaultSAMLSettings()
 	if err := s.fetchMetadata(ctx, app.Protocol, w); err != nil {
 		return nil, err

@@ -28,6 +28,8 @@ type AppWrite struct {
 	AccessRules     opt.Value[[]AccessRule]   `json:"access_rules"`
 	AccountNameRule opt.String                `json:"account_name_rule"`
 	ClaimMappings   opt.Value[[]ClaimMapping] `json:"claim_mappings"`
+	// Login: the first factors allowed and the MFA policy (LoginSettings).
+	Login opt.Value[LoginWrite] `json:"login"`
 }
 
 // OIDCWrite is the "oidc" object of AppWrite.

@@ -225,9 +225,21 @@ type Application struct {
 	// ClaimMappings (JSON, owned by the apps service) adds claims from the
 	// user and the user's account to tokens and assertions.
 	ClaimMappings json.RawMessage
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// LoginMethods are the first factors a user may sign in to the
+	// application with (LoginPassword); MFA says whether a second factor
+	// is needed too (MFAOff, MFARequired). The "login" object of the API.
+	LoginMethods []string
+	MFA          string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
+
+// Login methods and MFA policies of applications.
+const (
+	LoginPassword = "password"
+	MFAOff        = "off"
+	MFARequired   = "required"
+)
 
 // Access policies of applications.
 const (

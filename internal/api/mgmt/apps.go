@@ -32,6 +32,7 @@ type appRead struct {
 	AccessRules     []apps.AccessRule      `json:"access_rules"`
 	AccountNameRule string                 `json:"account_name_rule"`
 	ClaimMappings   []apps.ClaimMapping    `json:"claim_mappings"`
+	Login           apps.LoginSettings     `json:"login"`
 	CreatedAt       *string                `json:"created_at"`
 	UpdatedAt       *string                `json:"updated_at"`
 }
@@ -39,7 +40,7 @@ type appRead struct {
 func (a *API) appRead(app *apps.App) appRead {
 	out := appRead{ApplicationID: app.ID, ClientID: app.ClientID, ClientSecret: app.ClientSecret, Name: app.Name,
 		Description: app.Description, LogoURL: app.LogoURL, HomeURL: app.HomeURL, Category: app.Category, Protocol: app.Protocol,
-		Status: "enabled", APIPermissions: app.APIPermissions, AccessPolicy: app.AccessPolicy, AccessOrgIDs: app.AccessOrgIDs, AccessRules: apps.Rules(&app.Application), AccountNameRule: app.AccountNameRule, ClaimMappings: app.Mappings, CreatedAt: a.stamp(app.CreatedAt), UpdatedAt: a.stamp(app.UpdatedAt)}
+		Status: "enabled", APIPermissions: app.APIPermissions, AccessPolicy: app.AccessPolicy, AccessOrgIDs: app.AccessOrgIDs, AccessRules: apps.Rules(&app.Application), AccountNameRule: app.AccountNameRule, ClaimMappings: app.Mappings, Login: apps.Login(&app.Application), CreatedAt: a.stamp(app.CreatedAt), UpdatedAt: a.stamp(app.UpdatedAt)}
 	if app.Disabled {
 		out.Status = "disabled"
 	}

@@ -12,16 +12,16 @@ import (
 type appRepo struct{ repos }
 
 const appCols = `id, name, description, logo_url, home_url, protocol, disabled, settings, api_permissions,
-	client_id, access_policy, claim_mappings, category, access_orgs, account_name_rule, access_rules, created_at, updated_at`
+	client_id, access_policy, claim_mappings, category, access_orgs, account_name_rule, access_rules, login_methods, mfa, created_at, updated_at`
 
 func appArgs(a *storage.Application) []any {
 	return []any{a.Name, a.Description, a.LogoURL, a.HomeURL, a.Protocol, a.Disabled, jsonText(a.Settings),
 		strings.Join(a.APIPermissions, " "), a.ClientID, accessPolicy(a.AccessPolicy), jsonArray(a.ClaimMappings), a.Category,
-		strings.Join(a.AccessOrgIDs, " "), accountNameRule(a.AccountNameRule), jsonArray(a.AccessRules), ms(a.CreatedAt), ms(a.UpdatedAt)}
+		strings.Join(a.AccessOrgIDs, " "), accountNameRule(a.AccountNameRule), jsonArray(a.AccessRules), loginMethods(a.LoginMethods), mfaPolicy(a.MFA), ms(a.CreatedAt), ms(a.UpdatedAt)}
 }
 
 func (x appRepo) Create(ctx context.Context, a *storage.Application) error {
-	_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO applications (tenant_id, "+appCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+	_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO applications (tenant_id, "+appCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
 		append([]any{a.TenantID, a.ID}, appArgs(a)...)...)
 	return mapErr(err)
 }
@@ -56,7 +56,7 @@ func (x appRepo) Update(ctx context.Context, tenantID, id string, fn func(a *sto
 		}
 		_, err = x.w.ExecContext(ctx, x.d.q(`UPDATE applications SET name = ?, description = ?, logo_url = ?, home_url = ?,
 			protocol = ?, disabled = ?, settings = ?, api_permissions = ?, client_id = ?, access_policy = ?, claim_mappings = ?,
-			category = ?, access_orgs = ?, account_name_rule = ?, access_rules = ?, created_at = ?, updated_at = ?
+			category = ?, access_orgs = ?, account_name_rule = ?, access_rules = ?, login_methods = ?, mfa = ?, created_at = ?, updated_at = ?
 			WHERE tenant_id = ? AND id = ?`), append(appArgs(a), tenantID, id)...)
 		if err != nil {
 			return mapErr(err)
@@ -118,13 +118,14 @@ func (x appRepo) List(ctx context.Context, tenantID string, offset, limit int) (
 
 func scanApp(s scanner) (*storage.Application, error) {
 	var a storage.Application
-	var settings, perms, claims, orgs, rules string
+	var settings, perms, claims, orgs, rules, methods string
 	var created, updated int64
 	if err := s.Scan(&a.ID, &a.Name, &a.Description, &a.LogoURL, &a.HomeURL, &a.Protocol, &a.Disabled, &settings,
-		&perms, &a.ClientID, &a.AccessPolicy, &claims, &a.Category, &orgs, &a.AccountNameRule, &rules, &created, &updated); err != nil {
+		&perms, &a.ClientID, &a.AccessPolicy, &claims, &a.Category, &orgs, &a.AccountNameRule, &rules, &methods, &a.MFA, &created, &updated); err != nil {
 		return nil, err
 	}
 	a.AccessRules = json.RawMessage(rules)
+	a.LoginMethods = strings.Fields(methods)
 	a.AccessOrgIDs = strings.Fields(orgs)
 	a.ClaimMappings = json.RawMessage(claims)
 	a.Settings = json.RawMessage(settings)
@@ -193,4 +194,20 @@ func (x appRepo) APIScopeOwners(ctx context.Context, tenantID string, scopes []s
 		out[sc] = cid
 	}
 	return out, rows.Err()
+}
+
+// loginMethods and mfaPolicy store an application's login settings, with
+// today's behaviour (password, no second factor) for a zero value.
+func loginMethods(m []string) string {
+	if len(m) == 0 {
+		return storage.LoginPassword
+	}
+	return strings.Join(m, " ")
+}
+
+func mfaPolicy(p string) string {
+	if p == "" {
+		return storage.MFAOff
+	}
+	return p
 }

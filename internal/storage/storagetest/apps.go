@@ -13,7 +13,7 @@ import (
 func newApp(tenant, name string) *storage.Application {
 	return &storage.Application{TenantID: tenant, ID: idgen.New(now), Name: name, Protocol: storage.ProtocolOIDC,
 		Settings: json.RawMessage(`{"redirect_uris":["https://app.example.com/cb"]}`), APIPermissions: []string{"user_read"},
-		ClientID: "client-" + name, AccessPolicy: storage.AccessAuthorized, AccessOrgIDs: []string{}, AccountNameRule: "user_name", AccessRules: json.RawMessage("[]"),
+		ClientID: "client-" + name, AccessPolicy: storage.AccessAuthorized, AccessOrgIDs: []string{}, AccountNameRule: "user_name", AccessRules: json.RawMessage("[]"), LoginMethods: []string{"password"}, MFA: "off",
 		ClaimMappings: json.RawMessage(`[{"claim":"roles","source":"account.roles"}]`), CreatedAt: now, UpdatedAt: now}
 }
 
@@ -23,6 +23,7 @@ func testApplications(t *testing.T, s storage.Store) {
 	a := newApp("t1", "Payroll")
 	a.Description, a.LogoURL, a.HomeURL, a.Category = "pays", "https://x/logo.png", "https://x/", "finance"
 	a.AccessPolicy, a.AccessOrgIDs, a.AccountNameRule = storage.AccessOrganizations, []string{"o1", "o2"}, "{email}"
+	a.MFA = storage.MFARequired
 	a.AccessRules = json.RawMessage(`[{"all":[{"source":"user.email","op":"suffix","values":["@corp.example.com"]}]}]`)
 	if err := s.InTx(ctx, func(tx storage.Repos) error {
 		if err := tx.APIClients().Create(ctx, &storage.APIClient{TenantID: "t1", ClientID: a.ClientID, SecretHash: []byte{1}, ApplicationID: a.ID, CreatedAt: now}); err != nil {
