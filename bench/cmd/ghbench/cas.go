@@ -39,7 +39,7 @@ func runCAS(args []string) error {
 	c.bindServer(fs)
 	var o casOpts
 	fs.StringVar(&o.backends, "backends", "sqlite,postgres", "Gatehouse backends to run: sqlite, postgres or both (SQLite's file is new, in a temporary directory)")
-	fs.StringVar(&o.pg, "pg", "postgres://postgres:postgres@127.0.0.1:5432/ghbench_cas", "PostgreSQL database, dropped and created anew for the run (its name must contain \"bench\")")
+	fs.StringVar(&o.pg, "pg", "postgres://postgres:postgres@127.0.0.1:5432/ghbench_cas?sslmode=disable", "PostgreSQL database, dropped and created anew for the run (its name must contain \"bench\"); without TLS on loopback, as docs/operations.md advises for a database on the same host")
 	fs.IntVar(&o.clients, "clients", 16, "concurrent clients, each with its own user, session and keep-alive connection")
 	fs.IntVar(&o.rounds, "rounds", 3, "measured runs per backend; the table gives the median by pairs/s")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up before each measured run (not counted)")

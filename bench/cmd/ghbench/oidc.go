@@ -31,7 +31,7 @@ func runOIDC(args []string) error {
 	c.bindServer(fs)
 	var o oidcOpts
 	fs.StringVar(&o.backends, "backends", "sqlite,postgres", "Gatehouse backends to run: sqlite, postgres or both (SQLite's file is new, in a temporary directory)")
-	fs.StringVar(&o.pg, "pg", "postgres://postgres:postgres@127.0.0.1:5432/ghbench_oidc", "PostgreSQL database, dropped and created anew for the run (its name must contain \"bench\")")
+	fs.StringVar(&o.pg, "pg", "postgres://postgres:postgres@127.0.0.1:5432/ghbench_oidc?sslmode=disable", "PostgreSQL database, dropped and created anew for the run (its name must contain \"bench\"); without TLS on loopback, as docs/operations.md advises for a database on the same host")
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds: every wrk scenario runs once a round, and the tables give the median")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "wrk warm-up before each measured run (not counted)")
 	fs.DurationVar(&o.duration, "duration", 8*time.Second, "measured wrk run per scenario and round")
