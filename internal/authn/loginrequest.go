@@ -23,7 +23,14 @@ type LoginRequest struct {
 	// form is posted (the application's), for the page's form-action CSP.
 	FormOrigins []string `json:"o,omitempty"`
 	LoginHint   string   `json:"h,omitempty"`
-	ExpiresAt   int64    `json:"e"`
+	// MFA: the application requires a second factor, asked right after
+	// the password (the protocol checks the session again on return, so
+	// this only saves the user a round trip).
+	MFA bool `json:"m,omitempty"`
+	// StepUp is the SID of a password-only session that only needs the
+	// second factor: the page asks for the code, not the password.
+	StepUp    string `json:"s,omitempty"`
+	ExpiresAt int64  `json:"e"`
 }
 
 const loginRequestContext = "login-request"

@@ -69,6 +69,24 @@ func (s *Sessions) Lookup(ctx context.Context, tenantID, cookie string) (*storag
 	return sess, nil
 }
 
+// StepUp records a second factor on the session behind cookie: its
+// methods and level become amr and acr, its auth time now, and it moves to
+// a new cookie value, returned (privileges changed, so the old value must
+// not keep working: OWASP's session-management advice). The SID
+// stays: the session's applications and logout are unchanged.
+func (s *Sessions) StepUp(ctx context.Context, tenantID, cookie string, amr []string, acr string) (string, error) {
+	var raw [32]byte
+	rand.Read(raw[:])
+	next := base64.RawURLEncoding.EncodeToString(raw[:])
+	if err := s.Store.Sessions().StepUp(ctx, tenantID, secret.Hash(cookie), secret.Hash(next), s.Now(), amr, acr); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return "", ErrNoSession
+		}
+		return "", err
+	}
+	return next, nil
+}
+
 // End ends the session behind a cookie value.
 func (s *Sessions) End(ctx context.Context, tenantID, cookie string) error {
 	if cookie == "" {

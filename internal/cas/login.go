@@ -94,8 +94,16 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, app *apps.App, 
 		case resumed:
 			s.errorPage(w, r, http.StatusBadRequest, "Signing in did not start a session. Allow cookies for this site and try again.")
 		default:
-			s.toLogin(w, r, app, lr)
+			s.toLogin(w, r, app, lr, nil)
 		}
+		return
+	}
+	if web.NeedsSecondFactor(&app.Application, sess) {
+		if gateway && !lr.Renew {
+			http.Redirect(w, r, lr.Service, http.StatusFound) // no interaction: back without a ticket
+			return
+		}
+		s.toLogin(w, r, app, lr, sess)
 		return
 	}
 	// Only the decision is needed here (validation builds the grant), so
@@ -128,12 +136,14 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, app *apps.App, 
 	http.Redirect(w, r, withParam(lr.Service, "ticket", ticket), http.StatusFound)
 }
 
-func (s *Server) toLogin(w http.ResponseWriter, r *http.Request, app *apps.App, lr *loginRequest) {
+// toLogin sends the browser to the sign-in page; with stepUp, only for
+// the second factor the application requires and that session lacks.
+func (s *Server) toLogin(w http.ResponseWriter, r *http.Request, app *apps.App, lr *loginRequest, stepUp *storage.Session) {
 	js, _ := json.Marshal(lr)
 	ret := "/api/v1/cas/login/resume?cr=" + b64.EncodeToString(s.Sealer.Seal(js, loginContext))
 	l := &authn.LoginRequest{TenantID: lr.TenantID, ReturnPath: ret, AppName: app.Name,
 		FormOrigins: []string{originOf(lr.Service)}, ExpiresAt: s.Now().Add(authn.LoginRequestLifetime).Unix()}
-	http.Redirect(w, r, "/api/v1/login?lr="+authn.SealLoginRequest(s.Sealer, l), http.StatusFound)
+	web.ToSignIn(w, r, s.Sealer, l, &app.Application, stepUp)
 }
 
 func (s *Server) openRequest(v, tenantID string) (*loginRequest, bool) {

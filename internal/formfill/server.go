@@ -75,14 +75,17 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request) *target {
 		s.serverError(w, r, err)
 		return nil
 	}
-	if sess == nil {
+	if stepUp := web.NeedsSecondFactor(&app.Application, sess); sess == nil || stepUp {
 		if r.Method != http.MethodGet {
 			s.errorPage(w, r, http.StatusUnauthorized, "Your session has ended. Sign in and launch "+app.Name+" again.")
 			return nil
 		}
 		l := &authn.LoginRequest{TenantID: t.ID, ReturnPath: launchPath(app.ID), AppName: app.Name,
 			ExpiresAt: s.Now().Add(authn.LoginRequestLifetime).Unix()}
-		http.Redirect(w, r, "/api/v1/login?lr="+authn.SealLoginRequest(s.Sealer, l), http.StatusFound)
+		if !stepUp {
+			sess = nil
+		}
+		web.ToSignIn(w, r, s.Sealer, l, &app.Application, sess)
 		return nil
 	}
 	tg := &target{app: app, user: u, actor: audit.Actor{Type: audit.ActorUser, ID: u.ID,

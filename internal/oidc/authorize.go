@@ -204,6 +204,14 @@ func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, cl *client, a
 		p.toLogin(w, r, cl, ar)
 		return
 	}
+	if web.NeedsSecondFactor(&cl.app.Application, sess) {
+		if ar.prompts("none") {
+			p.redirectError(w, r, ar, "interaction_required", "The application requires a second factor.")
+			return
+		}
+		p.toStepUp(w, r, cl, ar, sess)
+		return
+	}
 	grant, err := p.access(r.Context(), cl, u)
 	if err != nil {
 		p.denyAccess(w, r, cl, ar, u, err)
@@ -275,7 +283,13 @@ func (p *Provider) currentUser(r *http.Request, tenantID string, cl *client) (*s
 // toLogin sends the browser to the sign-in page, which comes back to
 // resume with the sealed request.
 func (p *Provider) toLogin(w http.ResponseWriter, r *http.Request, cl *client, ar *authRequest) {
-	http.Redirect(w, r, "/api/v1/login?lr="+authn.SealLoginRequest(p.Sealer, p.loginRequest(cl, ar)), http.StatusFound)
+	web.ToSignIn(w, r, p.Sealer, p.loginRequest(cl, ar), &cl.app.Application, nil)
+}
+
+// toStepUp sends the browser to the sign-in page for the second factor
+// the application requires and sess lacks.
+func (p *Provider) toStepUp(w http.ResponseWriter, r *http.Request, cl *client, ar *authRequest, sess *storage.Session) {
+	web.ToSignIn(w, r, p.Sealer, p.loginRequest(cl, ar), &cl.app.Application, sess)
 }
 
 func (p *Provider) loginRequest(cl *client, ar *authRequest) *authn.LoginRequest {

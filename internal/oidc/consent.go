@@ -92,6 +92,10 @@ func (p *Provider) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		p.toLogin(w, r, cl, ar)
 		return
 	}
+	if web.NeedsSecondFactor(&cl.app.Application, sess) {
+		p.toStepUp(w, r, cl, ar, sess)
+		return
+	}
 	a := audit.Actor{Type: audit.ActorUser, ID: u.ID, SourceIP: reqinfo.From(r.Context()).IP, UserAgent: r.UserAgent()}
 	target := audit.Target{Type: "application", ID: cl.app.ID}
 	if r.PostForm.Get("decision") != "allow" {

@@ -145,8 +145,16 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, app *apps.App, 
 		case resumed:
 			s.errorPage(w, r, http.StatusBadRequest, "Signing in did not start a session. Allow cookies for this site and try again.")
 		default:
-			s.toLogin(w, r, app, p)
+			s.toLogin(w, r, app, p, nil)
 		}
+		return
+	}
+	if web.NeedsSecondFactor(&app.Application, sess) {
+		if p.IsPassive {
+			s.answerStatus(w, r, app, p, statusResponder, statusNoPassive)
+			return
+		}
+		s.toLogin(w, r, app, p, sess)
 		return
 	}
 	grant, err := apps.CheckAccess(r.Context(), s.Store, &app.Application, app.Mappings, u)
@@ -205,10 +213,12 @@ func (s *Server) answerStatus(w http.ResponseWriter, r *http.Request, app *apps.
 	s.postTo(w, r, p.ACS, paramResponse, msg, p.RelayState, "Returning to "+app.Name+"…", "Continue to "+app.Name)
 }
 
-func (s *Server) toLogin(w http.ResponseWriter, r *http.Request, app *apps.App, p *pending) {
+// toLogin sends the browser to the sign-in page; with stepUp, only for
+// the second factor the application requires and that session lacks.
+func (s *Server) toLogin(w http.ResponseWriter, r *http.Request, app *apps.App, p *pending, stepUp *storage.Session) {
 	l := &authn.LoginRequest{TenantID: p.TenantID, ReturnPath: s.resumeURL(p), AppName: app.Name,
 		ExpiresAt: s.Now().Add(authn.LoginRequestLifetime).Unix()}
-	http.Redirect(w, r, "/api/v1/login?lr="+authn.SealLoginRequest(s.Sealer, l), http.StatusFound)
+	web.ToSignIn(w, r, s.Sealer, l, &app.Application, stepUp)
 }
 
 func (s *Server) resumeURL(p *pending) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/directory"
 	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/objmodel"
 	"github.com/gatehouse/gatehouse/internal/opt"
 	"github.com/gatehouse/gatehouse/internal/password"
@@ -45,6 +46,7 @@ type App struct {
 	Resolver  *tenant.Resolver
 	Sessions  *authn.Sessions
 	Passwords *authn.Passwords
+	MFA       *mfa.TOTP
 	Now       func() time.Time
 }
 
@@ -114,6 +116,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, store *sql
 		Policy: directory.DefaultPasswordPolicy, Now: now, MobileOptional: cfg.MobileOptional}
 	a.Sessions = &authn.Sessions{Store: store, Now: now, Idle: cfg.SessionIdle, Absolute: cfg.SessionLifetime}
 	a.Passwords = &authn.Passwords{Store: store, Hasher: hasher, Audit: a.Audit, Now: now}
+	a.MFA = &mfa.TOTP{Store: store, Sealer: sealer, Audit: a.Audit, Now: now}
 	a.Orgs = &directory.Orgs{Store: store, Audit: a.Audit, Now: now}
 	a.Apps = &apps.Applications{Store: store, Audit: a.Audit, Now: now}
 	a.Accounts = &apps.Accounts{Store: store, Audit: a.Audit, Sealer: sealer, Now: now}

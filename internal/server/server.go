@@ -48,7 +48,7 @@ func New(app *App) (*Server, error) {
 	secure := strings.HasPrefix(app.Cfg.BaseURL, "https://")
 	csrf := &web.CSRF{Key: app.Sealer.DeriveKey("gatehouse csrf v1"), Secure: secure}
 	login := &web.Login{Pages: pages, CSRF: csrf, Passwords: app.Passwords, Sessions: app.Sessions,
-		Sealer: app.Sealer, Now: app.Now, Secure: secure}
+		Sealer: app.Sealer, MFA: app.MFA, Store: app.Store, Log: app.Log, Now: app.Now, Secure: secure}
 	op := &oidc.Provider{Store: app.Store, Apps: app.Apps, Keys: app.Keys, Sessions: app.Sessions, Sealer: app.Sealer,
 		Audit: app.Audit, Pages: pages, CSRF: csrf, Log: app.Log, Now: app.Now, BaseURL: app.Cfg.BaseURL, SecureCookies: secure,
 		CodeLifetime: app.Cfg.CodeLifetime, Client: outboundClient(app.Cfg, 5*time.Second)}
@@ -97,6 +97,8 @@ func New(app *App) (*Server, error) {
 	}
 	tenanted("GET /api/v1/login", http.HandlerFunc(login.Page))
 	tenanted("POST /api/v1/login/form", http.HandlerFunc(login.Submit))
+	tenanted("GET /api/v1/login/mfa", http.HandlerFunc(login.MFAPage))
+	tenanted("POST /api/v1/login/mfa", http.HandlerFunc(login.MFASubmit))
 
 	s.handler = s.observe(s.secure(mux))
 	return s, nil

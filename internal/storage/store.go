@@ -192,6 +192,11 @@ type SessionRepo interface {
 	Create(ctx context.Context, s *Session) error
 	GetByHash(ctx context.Context, tenantID string, hash []byte) (*Session, error)
 	Touch(ctx context.Context, tenantID string, hash []byte, lastSeen time.Time) error
+	// StepUp records a further authentication of the session behind hash
+	// (a second factor): its methods, level and time, and a new cookie
+	// hash (the old cookie stops working); the SID stays, so logout and
+	// the session's applications are unchanged.
+	StepUp(ctx context.Context, tenantID string, hash, newHash []byte, authTime time.Time, amr []string, acr string) error
 	Delete(ctx context.Context, tenantID string, hash []byte) error
 	DeleteBySID(ctx context.Context, tenantID, sid string) error
 	DeleteForUser(ctx context.Context, tenantID, userID string) error

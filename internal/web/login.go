@@ -1,14 +1,17 @@
 package web
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authn"
 	"github.com/gatehouse/gatehouse/internal/failure"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/reqinfo"
 	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/storage"
 	"github.com/gatehouse/gatehouse/internal/tenant"
 )
 
@@ -25,7 +28,11 @@ type Login struct {
 	Passwords *authn.Passwords
 	Sessions  *authn.Sessions
 	Sealer    *secret.Sealer
-	Now       func() time.Time
+	// MFA and Store serve the second step of sign-ins that need it.
+	MFA   *mfa.TOTP
+	Store storage.Store
+	Log   *slog.Logger
+	Now   func() time.Time
 	// Secure sets the Secure flag on cookies.
 	Secure bool
 }
@@ -39,6 +46,19 @@ func (l *Login) Page(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		l.message(w, r, http.StatusBadRequest, "This sign-in link is invalid or has expired.", "Go back to the application and start again.")
 		return
+	}
+	// Step-up: the session the protocol found, made with the password
+	// only, needs just the second factor.
+	if lr != nil && lr.StepUp != "" {
+		sess, u, err := CurrentUserWithoutOrgs(r, l.Sessions, l.Store, t.ID)
+		if err != nil {
+			l.internalError(w, r, err)
+			return
+		}
+		if sess != nil && sess.SID == lr.StepUp {
+			l.startMFA(w, r, r.URL.Query().Get("lr"), u, sess.SID)
+			return
+		}
 	}
 	v := LoginView{View: View{Title: "Sign in", TenantName: t.Name}, CSRF: l.CSRF.Token(w, r, csrfLogin),
 		LoginRequest: r.URL.Query().Get("lr")}
@@ -99,18 +119,22 @@ func (l *Login) Submit(w http.ResponseWriter, r *http.Request) {
 		l.Pages.Render(w, http.StatusUnauthorized, PageLogin, v, formOrigins(lr)...)
 		return
 	}
+	// An application that requires MFA: the code comes before any session.
+	if lr != nil && lr.MFA {
+		l.startMFA(w, r, lrValue, u, "")
+		return
+	}
 	// A new session on every sign-in: a session id fixed before sign-in
 	// (by an attacker) is never promoted.
 	if old, err := r.Cookie(SessionCookie); err == nil {
 		l.Sessions.End(r.Context(), t.ID, old.Value)
 	}
-	cookie, _, err := l.Sessions.Create(r.Context(), t.ID, u.ID, []string{"pwd"}, "1")
+	cookie, _, err := l.Sessions.Create(r.Context(), t.ID, u.ID, []string{mfa.AMRPassword}, mfa.ACRPassword)
 	if err != nil {
 		l.message(w, r, http.StatusInternalServerError, "Something went wrong on our side.", "")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: cookie, Path: "/", HttpOnly: true,
-		Secure: l.Secure, SameSite: http.SameSiteLaxMode})
+	l.setSession(w, cookie)
 	next := "/"
 	if lr != nil {
 		next = lr.ReturnPath
@@ -122,4 +146,9 @@ func (l *Login) message(w http.ResponseWriter, r *http.Request, status int, msg,
 	t := tenant.FromContext(r.Context())
 	l.Pages.Render(w, status, PageMessage, MessageView{View: View{Title: "Sign in", TenantName: t.Name},
 		Message: msg, Detail: detail, IsError: true, RequestID: reqinfo.From(r.Context()).ID})
+}
+
+func (l *Login) setSession(w http.ResponseWriter, cookie string) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: cookie, Path: "/", HttpOnly: true,
+		Secure: l.Secure, SameSite: http.SameSiteLaxMode})
 }

@@ -50,12 +50,14 @@ const (
 	// PageAutoPost posts a protocol message (a SAML response) through the
 	// browser (one script).
 	PageAutoPost = "autopost"
+	// PageMFA asks for a TOTP code, or enrols an authenticator.
+	PageMFA = "mfa"
 )
 
 // NewPages parses every page template.
 func NewPages() (*Pages, error) {
 	p := &Pages{pages: map[string]*template.Template{}}
-	for _, name := range []string{PageLogin, PageConsent, PageMessage, PageFormFill, PageCredentials, PageAutoPost} {
+	for _, name := range []string{PageLogin, PageConsent, PageMessage, PageFormFill, PageCredentials, PageAutoPost, PageMFA} {
 		t, err := template.New("layout").ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
@@ -80,6 +82,20 @@ type LoginView struct {
 	CSRF         string
 	LoginRequest string
 	UserName     string
+}
+
+// MFAView is the second step of a sign-in: the code form, or (Enrol) the
+// enrolment of an authenticator with its secret and otpauth URI.
+type MFAView struct {
+	View
+	AppName      string
+	UserName     string
+	Error        string
+	CSRF         string
+	LoginRequest string
+	Enrol        bool
+	Secret       string
+	URI          string
 }
 
 // ConsentView is the consent page.

@@ -40,6 +40,11 @@ func (x sessionRepo) Touch(ctx context.Context, tenantID string, hash []byte, la
 	return affectedOne(x.w.ExecContext(ctx, x.d.q("UPDATE sso_sessions SET last_seen = ? WHERE id_hash = ? AND tenant_id = ?"), ms(lastSeen), hash, tenantID))
 }
 
+func (x sessionRepo) StepUp(ctx context.Context, tenantID string, hash, newHash []byte, authTime time.Time, amr []string, acr string) error {
+	return affectedOne(x.w.ExecContext(ctx, x.d.q(`UPDATE sso_sessions SET id_hash = ?, auth_time = ?, amr = ?, acr = ?, last_seen = ?
+		WHERE id_hash = ? AND tenant_id = ?`), newHash, ms(authTime), strings.Join(amr, " "), acr, ms(authTime), hash, tenantID))
+}
+
 // The delete methods end sessions together with their CAS tickets (a
 // proxy-granting ticket must not outlive the sign-in it came from),
 // whichever protocol's logout asks.

@@ -36,6 +36,19 @@ func testSessions(t *testing.T, s storage.Store) {
 	if got, _ := s.Sessions().GetByHash(ctx, "t1", sess.IDHash); !got.LastSeen.Equal(now.Add(time.Minute)) {
 		t.Fatalf("last seen = %v", got.LastSeen)
 	}
+	// A step-up (second factor) moves the session to a new cookie hash
+	// with its new methods, keeping its SID; another tenant cannot.
+	wantNotFound(t, "step-up from another tenant", s.Sessions().StepUp(ctx, "t2", sess.IDHash, []byte{9, 9}, now, []string{"x"}, "9"))
+	if err := s.Sessions().StepUp(ctx, "t1", sess.IDHash, []byte{9, 1}, now.Add(2*time.Minute), []string{"pwd", "otp", "mfa"}, "2"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Sessions().GetByHash(ctx, "t1", sess.IDHash)
+	wantNotFound(t, "old cookie after step-up", err)
+	up, err := s.Sessions().GetByHash(ctx, "t1", []byte{9, 1})
+	if err != nil || up.SID != sess.SID || up.ACR != "2" || fmt.Sprint(up.AMR) != "[pwd otp mfa]" || !up.AuthTime.Equal(now.Add(2*time.Minute)) {
+		t.Fatalf("after step-up = %+v, %v", up, err)
+	}
+	sess.IDHash = []byte{9, 1}
 	s2 := newSession("t1", u.ID, 2)
 	s3 := newSession("t1", u.ID, 3)
 	for _, x := range []*storage.Session{s2, s3} {
