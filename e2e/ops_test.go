@@ -42,6 +42,7 @@ func TestOperations(t *testing.T) {
 		`gatehouse_http_requests_total{code="401",method="GET",route="GET /api/v2/tenant/users"} 1`,
 		`gatehouse_http_request_duration_seconds_bucket{method="GET",route="GET /healthz"`,
 		`go_sql_open_connections{db_name="sqlite_read"}`,
+		"go_gc_gogc_percent 400", // serve's default when GOGC is unset (docs/operations.md)
 	} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %s", want)
