@@ -3,6 +3,7 @@ package saml
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,14 +12,20 @@ import (
 	"github.com/crewjam/saml"
 
 	"github.com/gatehouse/gatehouse/internal/apps"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/storage"
 )
 
 // SAML URIs Gatehouse asserts with.
 const (
-	formatEntity      = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"
-	methodBearer      = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
-	classPassword     = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+	formatEntity  = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"
+	methodBearer  = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+	classPassword = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+	// classTwoFactor is asserted for a session made with the password and
+	// a second factor (a TOTP code from an authenticator app on the
+	// user's device): SAML Authentication Context's class for two-factor
+	// authentication with a device not registered with a mobile operator.
+	classTwoFactor    = "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorUnregistered"
 	attrFormatBasic   = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
 	attrFormatURI     = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
 	bindingPostURI    = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
@@ -53,6 +60,7 @@ type assertionFacts struct {
 	nameIDFormat string
 	sessionIndex string
 	authnInstant time.Time
+	authnClass   string // "" means classPassword
 	sessionEnd   time.Time
 	lifetime     time.Duration
 	attributes   []saml.Attribute
@@ -65,6 +73,10 @@ type assertionFacts struct {
 func buildAssertion(f *assertionFacts, now time.Time) *etree.Element {
 	now = now.UTC()
 	end := now.Add(f.lifetime)
+	class := f.authnClass
+	if class == "" {
+		class = classPassword
+	}
 	a := &saml.Assertion{
 		ID: newID(), IssueInstant: now, Version: "2.0",
 		Issuer: saml.Issuer{Format: formatEntity, Value: f.issuer},
@@ -76,7 +88,7 @@ func buildAssertion(f *assertionFacts, now time.Time) *etree.Element {
 		Conditions: &saml.Conditions{NotBefore: now.Add(-clockSkew), NotOnOrAfter: end,
 			AudienceRestrictions: []saml.AudienceRestriction{{Audience: saml.Audience{Value: f.audience}}}},
 		AuthnStatements: []saml.AuthnStatement{{AuthnInstant: f.authnInstant.UTC(), SessionIndex: f.sessionIndex,
-			AuthnContext: saml.AuthnContext{AuthnContextClassRef: &saml.AuthnContextClassRef{Value: classPassword}}}},
+			AuthnContext: saml.AuthnContext{AuthnContextClassRef: &saml.AuthnContextClassRef{Value: class}}}},
 	}
 	if !f.sessionEnd.IsZero() {
 		se := f.sessionEnd.UTC()
@@ -86,6 +98,15 @@ func buildAssertion(f *assertionFacts, now time.Time) *etree.Element {
 		a.AttributeStatements = []saml.AttributeStatement{{Attributes: f.attributes}}
 	}
 	return a.Element()
+}
+
+// authnClassFor is the AuthnContext class of a session with the methods
+// amr (RFC 8176): two-factor when a second factor was used.
+func authnClassFor(amr []string) string {
+	if slices.Contains(amr, mfa.AMRMFA) {
+		return classTwoFactor
+	}
+	return classPassword
 }
 
 // nameIDFor is the NameID the application gets for the user, as its

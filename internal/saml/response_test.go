@@ -112,3 +112,24 @@ func BenchmarkSAMLResponse(b *testing.B) {
 	b.ReportMetric(float64(raw.Nanoseconds())/float64(b.N), "rsa-ns/op")
 	b.ReportMetric(100*float64(raw)/float64(resp), "rate-%-of-raw")
 }
+
+// TestAuthnClass: the assertion names the class of the session's sign-in:
+// two-factor when its amr says a second factor was used (docs/saml.md).
+func TestAuthnClass(t *testing.T) {
+	for _, c := range []struct {
+		amr  []string
+		want string
+	}{
+		{nil, classPassword},
+		{[]string{"pwd"}, classPassword},
+		{[]string{"pwd", "otp", "mfa"}, classTwoFactor},
+	} {
+		f := testFacts()
+		f.authnClass = authnClassFor(c.amr)
+		el := buildAssertion(f, time.Now())
+		ref := el.FindElement(".//AuthnContextClassRef")
+		if ref == nil || ref.Text() != c.want {
+			t.Errorf("amr %v: class %v, want %s", c.amr, ref, c.want)
+		}
+	}
+}

@@ -189,7 +189,7 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, app *apps.App, 
 	ip := s.idpOf(r)
 	msg, err := buildResponse(sg, &app.SAML, &assertionFacts{issuer: ip.entityID, audience: app.SAML.EntityID, recipient: p.ACS,
 		inResponseTo: p.RequestID, nameID: row.NameID, nameIDFormat: row.NameIDFormat, sessionIndex: row.SessionIndex,
-		authnInstant: sess.AuthTime, sessionEnd: sess.ExpiresAt, lifetime: time.Duration(app.SAML.AssertionLifetime) * time.Second,
+		authnInstant: sess.AuthTime, authnClass: authnClassFor(sess.AMR), sessionEnd: sess.ExpiresAt, lifetime: time.Duration(app.SAML.AssertionLifetime) * time.Second,
 		attributes: attributesFor(app.Mappings, u, grant)}, now)
 	if err != nil {
 		s.serverError(w, r, err)
