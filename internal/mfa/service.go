@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/directory"
 	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/idgen"
 	"github.com/gatehouse/gatehouse/internal/secret"
@@ -173,24 +174,92 @@ func (s *TOTP) Verify(ctx context.Context, tenantID, userID, id, code string, ba
 	})
 }
 
+// Credentials returns the user's credentials for an administrator, oldest
+// first (secrets stay sealed and are never shown): unknown users (of this
+// tenant) get directory.ErrUserNotFound.
+func (s *TOTP) Credentials(ctx context.Context, tenantID, userID string) ([]storage.MFACredential, error) {
+	if _, err := s.Store.Users().GetWithoutOrgs(ctx, tenantID, userID); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, directory.ErrUserNotFound
+		}
+		return nil, err
+	}
+	return s.List(ctx, tenantID, userID)
+}
+
+// LastUsed is when c's last accepted code was current (the start of its
+// 30-second step), or nil when no code was ever accepted.
+func LastUsed(c *storage.MFACredential) *time.Time {
+	if c.LastUsedStep <= 0 {
+		return nil
+	}
+	t := time.Unix(c.LastUsedStep*int64(Period/time.Second), 0)
+	return &t
+}
+
 // Remove deletes one of the user's credentials (an administrator resets a
 // lost authenticator); the user enrols again at the next sign-in that
-// needs a second factor.
+// needs a second factor. Unknown users get directory.ErrUserNotFound, a
+// credential that is not the user's ErrNoCredential. The removal is
+// audited with a as the actor and the credential's id as the detail.
 func (s *TOTP) Remove(ctx context.Context, tenantID, userID, id string, a audit.Actor) error {
-	return s.Audit.Do(ctx, tenantID, a, ActionRemove, audit.Target{Type: "user", ID: userID}, func(tx storage.Repos, _ *audit.Target) error {
-		c, err := tx.MFACredentials().Get(ctx, tenantID, id)
-		if errors.Is(err, storage.ErrNotFound) || (err == nil && c.UserID != userID) {
-			return ErrNoCredential
+	_, err := s.remove(ctx, tenantID, userID, id, a)
+	return err
+}
+
+// RemoveAll deletes every credential of the user, enrolments in progress
+// included, and returns how many there were; each removal is audited as
+// in Remove. A user without credentials is not an error.
+func (s *TOTP) RemoveAll(ctx context.Context, tenantID, userID string, a audit.Actor) (int, error) {
+	return s.remove(ctx, tenantID, userID, "", a)
+}
+
+// remove deletes the user's credential id, or all of them for "".
+func (s *TOTP) remove(ctx context.Context, tenantID, userID, id string, a audit.Actor) (int, error) {
+	target := audit.Target{Type: "user", ID: userID}
+	n := 0
+	err := s.Store.InTx(ctx, func(tx storage.Repos) error {
+		n = 0
+		if _, err := tx.Users().GetWithoutOrgs(ctx, tenantID, userID); err != nil {
+			if errors.Is(err, storage.ErrNotFound) {
+				return directory.ErrUserNotFound
+			}
+			return err
 		}
+		list, err := tx.MFACredentials().ListForUser(ctx, tenantID, userID)
 		if err != nil {
 			return err
 		}
-		return tx.MFACredentials().Delete(ctx, tenantID, id)
+		for _, c := range list {
+			if id != "" && c.ID != id {
+				continue
+			}
+			if err := tx.MFACredentials().Delete(ctx, tenantID, c.ID); err != nil {
+				return err
+			}
+			if err := tx.Audit().Append(ctx, s.Audit.Event(tenantID, a, ActionRemove, target, storage.ResultSuccess, c.ID)); err != nil {
+				return err
+			}
+			n++
+		}
+		if id != "" && n == 0 {
+			return ErrNoCredential
+		}
+		return nil
 	})
+	if err != nil {
+		detail := "internal error"
+		if f, ok := failure.As(err); ok {
+			detail = f.Code
+		}
+		s.record(context.WithoutCancel(ctx), tenantID, a, ActionRemove, target, detail)
+		return 0, err
+	}
+	return n, nil
 }
 
 func (s *TOTP) record(ctx context.Context, tenantID string, a audit.Actor, action string, t audit.Target, detail string) {
 	if err := s.Store.Audit().Append(ctx, s.Audit.Event(tenantID, a, action, t, storage.ResultFailure, detail)); err != nil {
-		s.Audit.Log.Error("audit: cannot record a refused code", "err", err)
+		s.Audit.Log.Error("audit: cannot record a refusal", "err", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/directory"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/storage"
 	"github.com/gatehouse/gatehouse/internal/storage/sqlstore/sqltest"
@@ -37,6 +38,11 @@ func newFixture(t *testing.T) *fixture {
 	u := &storage.User{TenantID: "t1", ID: "u1", UserName: "jane", UserNameKey: "jane", Name: "Jane",
 		Profile: json.RawMessage(`{}`), Extension: json.RawMessage(`{}`), CreatedAt: now(), UpdatedAt: now()}
 	if err := store.Users().Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	u2 := *u
+	u2.ID, u2.UserName, u2.UserNameKey = "u2", "joe", "joe"
+	if err := store.Users().Create(ctx, &u2); err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{store: store, clock: &clock, user: "u1", svc: &TOTP{Store: store, Sealer: sealer, Now: func() time.Time { return clock },
@@ -126,7 +132,7 @@ func TestEnrolVerifyReplayRemove(t *testing.T) {
 		}
 	}
 	want := []string{"mfa.enrol:failure:MFA.0001", "mfa.enrol:success:", "mfa.verify:failure:MFA.0002",
-		"mfa.verify:failure:MFA.0002", "mfa.verify:success:", "mfa.remove:failure:MFA.0004", "mfa.remove:success:"}
+		"mfa.verify:failure:MFA.0002", "mfa.verify:success:", "mfa.remove:failure:MFA.0004", "mfa.remove:success:" + c.ID}
 	if strings.Join(sortedCopy(got), ",") != strings.Join(sortedCopy(want), ",") {
 		t.Fatalf("events\n got %v\nwant %v", got, want)
 	}
@@ -153,6 +159,69 @@ func TestAttemptsPerPendingSignIn(t *testing.T) {
 	got, _ := f.store.MFACredentials().Get(ctx, "t1", c.ID)
 	if err := f.svc.Verify(ctx, "t1", f.user, c.ID, f.code(t, e, 0), got.Attempts, audit.Actor{}); err != nil {
 		t.Fatalf("new pending sign-in: %v", err)
+	}
+}
+
+// TestAdminReset: what the management API's reset of a lost authenticator
+// uses. Unknown users are USER.0001 (another tenant's too), another user's
+// credential MFA.0004; RemoveAll takes enrolments in progress as well; every
+// removal is audited with the administrator as the actor.
+func TestAdminReset(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	admin := audit.Actor{Type: audit.ActorAPIClient, ID: "admin-client"}
+	if list, err := f.svc.Credentials(ctx, "t1", f.user); err != nil || len(list) != 0 {
+		t.Fatalf("before enrolment: %v %v", list, err)
+	}
+	c, _ := f.svc.StartEnrolment(ctx, "t1", f.user)
+	e, _ := f.svc.Show(ctx, "t1", f.user, c.ID, "Acme", "jane")
+	if err := f.svc.Verify(ctx, "t1", f.user, c.ID, f.code(t, e, 0), 0, audit.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := f.svc.StartEnrolment(ctx, "t1", f.user)
+	list, err := f.svc.Credentials(ctx, "t1", f.user)
+	if err != nil || len(list) != 2 || !list[0].Confirmed || list[1].Confirmed {
+		t.Fatalf("credentials: %+v %v", list, err)
+	}
+	if lu := LastUsed(&list[0]); lu == nil || !lu.Equal(time.Unix(Step(*f.clock)*30, 0)) {
+		t.Errorf("last used %v", lu)
+	}
+	if LastUsed(&list[1]) != nil {
+		t.Error("an enrolment in progress has a last use")
+	}
+	for _, tc := range []struct{ tenant, user, id string }{{"t1", "nobody", c.ID}, {"t2", f.user, c.ID}} {
+		if _, err := f.svc.Credentials(ctx, tc.tenant, tc.user); !errors.Is(err, directory.ErrUserNotFound) {
+			t.Errorf("list %v: %v", tc, err)
+		}
+		if err := f.svc.Remove(ctx, tc.tenant, tc.user, tc.id, admin); !errors.Is(err, directory.ErrUserNotFound) {
+			t.Errorf("remove %v: %v", tc, err)
+		}
+		if _, err := f.svc.RemoveAll(ctx, tc.tenant, tc.user, admin); !errors.Is(err, directory.ErrUserNotFound) {
+			t.Errorf("remove all %v: %v", tc, err)
+		}
+	}
+	if err := f.svc.Remove(ctx, "t1", f.user, "unknown", admin); !errors.Is(err, ErrNoCredential) {
+		t.Errorf("remove an unknown credential: %v", err)
+	}
+	if n, err := f.svc.RemoveAll(ctx, "t1", f.user, admin); n != 2 || err != nil {
+		t.Fatalf("remove all: %d %v", n, err)
+	}
+	if n, err := f.svc.RemoveAll(ctx, "t1", f.user, admin); n != 0 || err != nil {
+		t.Fatalf("remove all again: %d %v", n, err)
+	}
+	if got, _ := f.svc.Confirmed(ctx, "t1", f.user); got != nil {
+		t.Fatal("a removed credential is still confirmed")
+	}
+	evs, _ := f.store.Audit().List(ctx, "t1", storage.AuditFilter{Limit: 100})
+	var got []string
+	for _, ev := range evs {
+		if ev.Action == ActionRemove && ev.ActorID == admin.ID {
+			got = append(got, ev.TargetID+":"+ev.Result+":"+ev.Detail)
+		}
+	}
+	want := []string{"nobody:failure:USER.0001", "nobody:failure:USER.0001", "u1:failure:MFA.0004", "u1:success:" + c.ID, "u1:success:" + pending.ID}
+	if strings.Join(sortedCopy(got), ",") != strings.Join(sortedCopy(want), ",") {
+		t.Errorf("events by the administrator\n got %v\nwant %v", got, want)
 	}
 }
 

@@ -70,7 +70,7 @@ func New(app *App) (*Server, error) {
 		casServer.ApplicationChanged(tenantID, clientID)
 	}
 	api := &mgmt.API{
-		Users: app.Users, Orgs: app.Orgs, Apps: app.Apps, Accounts: app.Accounts, Roles: app.Roles, AppOrgs: app.AppOrgs, Attributes: app.Attrs, Clients: app.Clients, Audit: app.Audit, Store: app.Store, Tenants: app.Tenants, Keys: app.Keys,
+		Users: app.Users, Orgs: app.Orgs, Apps: app.Apps, Accounts: app.Accounts, Roles: app.Roles, AppOrgs: app.AppOrgs, Attributes: app.Attrs, Clients: app.Clients, Audit: app.Audit, Store: app.Store, Tenants: app.Tenants, Keys: app.Keys, MFA: app.MFA,
 		Location: app.Cfg.Location, Log: app.Log, Now: app.Now,
 		Issuer: func(r *http.Request) string {
 			return tenant.BaseURL(tenant.FromContext(r.Context()), app.Cfg.BaseURL) + "/api/v1/oauth2"

@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/directory"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/objmodel"
 	"github.com/gatehouse/gatehouse/internal/storage"
 	"github.com/gatehouse/gatehouse/internal/tenant"
@@ -28,7 +29,9 @@ type API struct {
 	Clients    *apps.Clients
 	Tenants    *tenant.Service
 	Keys       *keys.Manager
-	Audit      *audit.Recorder
+	// MFA lists and removes users' second factors.
+	MFA   *mfa.TOTP
+	Audit *audit.Recorder
 	// Store is used only to append audit events of calls that manage
 	// their own transactions.
 	Store    storage.Store
@@ -70,6 +73,9 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v2/tenant/users", "user_read", a.listUsers},
 		{"POST", "/api/v2/tenant/users/{user_id}/applications/{application_id}/accounts", "user_all", a.authorizeAccount},
 		{"GET", "/api/v2/tenant/users/{user_id}/accounts", "user_read", a.listUserAccounts},
+		{"GET", "/api/v2/tenant/users/{user_id}/mfa-credentials", "user_read", a.listMFACredentials},
+		{"DELETE", "/api/v2/tenant/users/{user_id}/mfa-credentials", "user_all", a.deleteMFACredentials},
+		{"DELETE", "/api/v2/tenant/users/{user_id}/mfa-credentials/{credential_id}", "user_all", a.deleteMFACredential},
 
 		{"POST", "/api/v2/tenant/organizations", "org_all", a.createOrg},
 		{"PUT", "/api/v2/tenant/organizations/{org_id}", "org_all", a.updateOrg},
