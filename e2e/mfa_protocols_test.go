@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -206,4 +207,60 @@ func testMFAStepUpProtocols(t *testing.T, dsn string) {
 	wantCodePage(t, "form-fill fresh sign-in", p, 200, "")
 
 	(&oidcEnv{g: g}).noInternalErrors(t)
+}
+
+// TestMFAACRValues: OIDC acr_values=2 asks for a second factor for that
+// request even when the application's policy is off (docs/oidc.md);
+// discovery lists the levels sessions get.
+func TestMFAACRValues(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			e := newOIDCEnv(t, start(t, b.dsn(t)))
+			var disc struct {
+				ACR []string `json:"acr_values_supported"`
+			}
+			if err := e.provider.Claims(&disc); err != nil || strings.Join(disc.ACR, ",") != "1,2" {
+				t.Errorf("discovery acr_values_supported = %v (%v)", disc.ACR, err)
+			}
+			plain := e.app(t, "Wiki", nil)
+			acr2 := url.Values{"acr_values": {"2"}}
+
+			// A fresh sign-in asking for acr 2: the password, then the code.
+			br := newBrowser(t)
+			p := br.signIn(e.authURL(plain, acr2), "alice", alicePassword)
+			sec := enrolPage(t, p, "alice")
+			step := stepNow()
+			p = br.submit(p, "/api/v1/login/mfa", url.Values{"code": {totpAt(t, sec, step)}})
+			if amr, acr := e.amrOf(t, plain, codeOf(t, p)); acr != "2" || !slices.Contains(amr, "otp") {
+				t.Errorf("fresh sign-in with acr_values=2: amr %v acr %q", amr, acr)
+			}
+
+			// A password-only session: acr_values=1 (or none) is answered at
+			// once; prompt=none with 2 cannot step up; 2 asks for the code.
+			br = newBrowser(t)
+			if _, acr := e.amrOf(t, plain, codeOf(t, br.signIn(e.authURL(plain, nil), "alice", alicePassword))); acr != "1" {
+				t.Errorf("password sign-in: acr %q", acr)
+			}
+			if _, acr := e.amrOf(t, plain, e.code(t, br, plain, url.Values{"acr_values": {"1"}})); acr != "1" {
+				t.Errorf("acr_values=1: acr %q", acr)
+			}
+			if p := br.get(e.authURL(plain, url.Values{"acr_values": {"2 1"}, "prompt": {"none"}})); p.location == nil ||
+				p.location.Query().Get("error") != "interaction_required" || p.location.Query().Get("state") != "st-1" {
+				t.Errorf("prompt=none with acr_values=2: %d %v", p.status, p.location)
+			}
+			p = br.get(e.authURL(plain, url.Values{"acr_values": {"urn:example:gold 2"}}))
+			wantCodePage(t, "acr_values=2 step-up", p, 200, "")
+			p = br.submit(p, "/api/v1/login/mfa", url.Values{"code": {totpAt(t, sec, step+1)}})
+			if amr, acr := e.amrOf(t, plain, codeOf(t, p)); acr != "2" || !slices.Equal(amr, []string{"pwd", "otp", "mfa"}) {
+				t.Errorf("after the acr_values=2 step-up: amr %v acr %q", amr, acr)
+			}
+			// The raised session answers acr_values=2 without a prompt.
+			if _, acr := e.amrOf(t, plain, e.code(t, br, plain, acr2)); acr != "2" {
+				t.Errorf("raised session: acr %q", acr)
+			}
+			// A repeated acr_values is refused like any repeated parameter.
+			wantErrorPage(t, "repeated acr_values", br.get(e.authURL(plain, url.Values{"acr_values": {"1", "2"}})), 400, "The acr_values parameter is repeated.")
+			e.noInternalErrors(t)
+		})
+	}
 }

@@ -30,5 +30,11 @@ func MFAAMR() []string { return []string{AMRPassword, AMROTP, AMRMFA} }
 // factor. The user is then asked for a code (step-up), never the
 // application answered.
 func NeedsSecondFactor(app *storage.Application, sess *storage.Session) bool {
-	return app.MFA == storage.MFARequired && sess != nil && !slices.Contains(sess.AMR, AMRMFA)
+	return app.MFA == storage.MFARequired && sess != nil && !HasSecondFactor(sess)
+}
+
+// HasSecondFactor reports whether sess was made (or raised) with a second
+// factor: its acr is ACRMFA.
+func HasSecondFactor(sess *storage.Session) bool {
+	return slices.Contains(sess.AMR, AMRMFA)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authn"
 	"github.com/gatehouse/gatehouse/internal/failure"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/reqinfo"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/storage"
@@ -78,7 +79,7 @@ func (p *Provider) newAuthRequest(tenantID string, cl *client, f url.Values) *au
 	// of it than that shows, so it does not weigh on the sealed request.
 	return &authRequest{TenantID: tenantID, ClientID: cl.id(), RedirectURI: redirect, ResponseType: f.Get("response_type"),
 		State: f.Get("state"), Nonce: f.Get("nonce"), Prompt: f.Get("prompt"), LoginHint: clip(f.Get("login_hint"), maxLoginHint),
-		CreatedAt: p.Now().Unix()}
+		ACR: acrFrom(f.Get("acr_values")), CreatedAt: p.Now().Unix()}
 }
 
 // validate checks everything but the client and redirect URI, filling in
@@ -204,9 +205,9 @@ func (p *Provider) proceed(w http.ResponseWriter, r *http.Request, cl *client, a
 		p.toLogin(w, r, cl, ar)
 		return
 	}
-	if web.NeedsSecondFactor(&cl.app.Application, sess) {
+	if ar.needsSecondFactor(&cl.app.Application, sess) {
 		if ar.prompts("none") {
-			p.redirectError(w, r, ar, "interaction_required", "The application requires a second factor.")
+			p.redirectError(w, r, ar, "interaction_required", "A second factor is required.")
 			return
 		}
 		p.toStepUp(w, r, cl, ar, sess)
@@ -294,7 +295,7 @@ func (p *Provider) toStepUp(w http.ResponseWriter, r *http.Request, cl *client, 
 
 func (p *Provider) loginRequest(cl *client, ar *authRequest) *authn.LoginRequest {
 	ret := "/api/v1/oauth2/authorize/resume?ar=" + sealAuthRequest(p.Sealer, ar)
-	return &authn.LoginRequest{TenantID: ar.TenantID, ReturnPath: ret, AppName: cl.app.Name,
+	return &authn.LoginRequest{TenantID: ar.TenantID, ReturnPath: ret, AppName: cl.app.Name, MFA: ar.ACR == mfa.ACRMFA,
 		FormOrigins: []string{origin(ar.RedirectURI)}, LoginHint: clip(ar.LoginHint, maxLoginHint),
 		ExpiresAt: p.Now().Add(authn.LoginRequestLifetime).Unix()}
 }

@@ -12,7 +12,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/secret"
+	"github.com/gatehouse/gatehouse/internal/storage"
+	"github.com/gatehouse/gatehouse/internal/web"
 )
 
 // authRequest is a validated authorization request. It travels sealed
@@ -35,9 +38,30 @@ type authRequest struct {
 	// CreatedAt is when the request arrived: prompt=login is satisfied by
 	// a sign-in after it.
 	CreatedAt int64 `json:"ca"`
+	// ACR is "2" (mfa.ACRMFA) when acr_values asked for a second factor:
+	// this request then needs one whatever the application's policy.
+	ACR string `json:"acr,omitempty"`
 }
 
 func (a *authRequest) prompts(v string) bool { return slices.Contains(strings.Fields(a.Prompt), v) }
+
+// acrFrom reads acr_values (OpenID Connect Core section 3.1.2.1): a list
+// naming "2" asks for a second factor, and Gatehouse treats it as
+// essential (docs/oidc.md); "1" alone, or values Gatehouse does not
+// define, ask for nothing more than the application's policy.
+func acrFrom(v string) string {
+	if slices.Contains(strings.Fields(v), mfa.ACRMFA) {
+		return mfa.ACRMFA
+	}
+	return ""
+}
+
+// needsSecondFactor is the step-up rule of this request: the application
+// requires MFA (web.NeedsSecondFactor) or the request asked for acr 2, and
+// sess has no second factor.
+func (a *authRequest) needsSecondFactor(app *storage.Application, sess *storage.Session) bool {
+	return web.NeedsSecondFactor(app, sess) || (a.ACR == mfa.ACRMFA && sess != nil && !mfa.HasSecondFactor(sess))
+}
 
 // implicit reports whether the response, or the error, goes in the
 // fragment: the default response mode of every response type that returns
@@ -65,7 +89,7 @@ const (
 )
 
 var singleParams = []string{"response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "prompt",
-	"max_age", "login_hint", "code_challenge", "code_challenge_method", "response_mode"}
+	"max_age", "login_hint", "code_challenge", "code_challenge_method", "response_mode", "acr_values"}
 
 // paramProblem checks repetition, size and characters of the parameters
 // (RFC 6749 section 3.1: parameters must not be included more than once).

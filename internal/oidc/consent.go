@@ -92,7 +92,7 @@ func (p *Provider) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		p.toLogin(w, r, cl, ar)
 		return
 	}
-	if web.NeedsSecondFactor(&cl.app.Application, sess) {
+	if ar.needsSecondFactor(&cl.app.Application, sess) {
 		p.toStepUp(w, r, cl, ar, sess)
 		return
 	}

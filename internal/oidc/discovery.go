@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/gatehouse/gatehouse/internal/apps"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/tenant"
 )
 
@@ -69,6 +70,7 @@ func buildMetadata(iss, base string) []byte {
 		"revocation_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
 		"introspection_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
 		"code_challenge_methods_supported":              []string{"S256"},
+		"acr_values_supported":                          []string{mfa.ACRPassword, mfa.ACRMFA},
 		"claims_supported": []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "azp",
 			"name", "preferred_username", "given_name", "middle_name", "family_name", "nickname", "birthdate", "gender",
 			"updated_at", "email", "email_verified", "phone_number", "phone_number_verified", "address"},

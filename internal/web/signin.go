@@ -21,10 +21,12 @@ func NeedsSecondFactor(app *storage.Application, sess *storage.Session) bool {
 }
 
 // ToSignIn sends the browser to the sign-in page with lr, marked for app's
-// MFA policy. With stepUp (a live session lacking the second factor the
-// application requires), the page asks only for the code.
+// MFA policy (lr.MFA already set stays: a request may ask for a second
+// factor itself, as OIDC acr_values=2 does). With stepUp (a live session
+// lacking the second factor the application or request requires), the
+// page asks only for the code.
 func ToSignIn(w http.ResponseWriter, r *http.Request, s *secret.Sealer, lr *authn.LoginRequest, app *storage.Application, stepUp *storage.Session) {
-	lr.MFA = app.MFA == storage.MFARequired
+	lr.MFA = lr.MFA || app.MFA == storage.MFARequired
 	if stepUp != nil {
 		lr.StepUp = stepUp.SID
 	}
