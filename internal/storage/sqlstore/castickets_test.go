@@ -169,3 +169,74 @@ func TestCASTicketsLeaveSQLiteWriterDurable(t *testing.T) {
 	}
 	check("ticket writes in a transaction")
 }
+
+// TestCASTicketsBatchedWritesConcurrently: with many writers at once (on
+// SQLite the writes then run in grouped transactions), every new ticket is
+// written, one of several inserts of the same ticket wins and the others
+// are conflicts, and every ticket is consumed exactly once.
+func TestCASTicketsBatchedWritesConcurrently(t *testing.T) {
+	for _, b := range sqltest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := casTestStore(t, b.DSN(t))
+			now := time.Now().UTC()
+			const workers, each = 32, 8
+			var created, conflicts atomic.Int32
+			var wg sync.WaitGroup
+			errs := make(chan error, workers)
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for k := range each {
+						if err := s.CASTickets().Create(ctx, casTestTicket(1000+w*each+k, now)); err != nil {
+							errs <- err
+							return
+						}
+					}
+					var ce *storage.ConflictError
+					switch err := s.CASTickets().Create(ctx, casTestTicket(1, now)); {
+					case err == nil:
+						created.Add(1)
+					case errors.As(err, &ce):
+						conflicts.Add(1)
+					default:
+						errs <- err
+					}
+				}()
+			}
+			wg.Wait()
+			if created.Load() != 1 || conflicts.Load() != workers-1 {
+				t.Errorf("one ticket inserted by %d writers: %d inserts, %d conflicts; want 1 and %d", workers, created.Load(), conflicts.Load(), workers-1)
+			}
+			var wins [workers * each]atomic.Int32
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for k := range workers * each {
+						i := (k + w*7) % (workers * each)
+						tk, err := s.CASTickets().Consume(ctx, "t1", []byte(fmt.Sprintf("st-%d", 1000+i)), now)
+						if err != nil {
+							errs <- err
+							return
+						}
+						if tk.UsedAt.IsZero() {
+							wins[i].Add(1)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			for i := range wins {
+				if n := wins[i].Load(); n != 1 {
+					t.Errorf("ticket %d consumed %d times, want exactly once", 1000+i, n)
+				}
+			}
+		})
+	}
+}

@@ -20,8 +20,9 @@ type querier interface {
 // Store is the SQL implementation of storage.Store.
 type Store struct {
 	d    *dialect
-	read *sql.DB // SQLite: reader pool; PostgreSQL: the pool
-	wr   *sql.DB // SQLite: the single writer; PostgreSQL: the pool
+	read *sql.DB     // SQLite: reader pool; PostgreSQL: the pool
+	wr   *sql.DB     // SQLite: the single writer; PostgreSQL: the pool
+	lazy lazyBatcher // SQLite: lazy writes waiting for the writer
 	repos
 }
 
