@@ -50,23 +50,52 @@ func (s *Sessions) Lookup(ctx context.Context, tenantID, cookie string) (*storag
 	}
 	h := secret.Hash(cookie)
 	sess, err := s.Store.Sessions().GetByHash(ctx, tenantID, h)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, ErrNoSession
-	}
 	if err != nil {
-		return nil, err
+		return nil, s.noSession(err)
 	}
+	return sess, s.live(ctx, tenantID, h, sess)
+}
+
+// LookupWithUser is Lookup that also returns the session's user, read in
+// the same query (storage.SessionRepo.GetWithUser), with its organisation
+// memberships when orgs; the user is nil when it no longer exists. The
+// caller decides what a disabled or missing user means.
+func (s *Sessions) LookupWithUser(ctx context.Context, tenantID, cookie string, orgs bool) (*storage.Session, *storage.User, error) {
+	if cookie == "" || len(cookie) > 128 {
+		return nil, nil, ErrNoSession
+	}
+	h := secret.Hash(cookie)
+	sess, u, err := s.Store.Sessions().GetWithUser(ctx, tenantID, h, orgs)
+	if err != nil {
+		return nil, nil, s.noSession(err)
+	}
+	if err := s.live(ctx, tenantID, h, sess); err != nil {
+		return nil, nil, err
+	}
+	return sess, u, nil
+}
+
+func (s *Sessions) noSession(err error) error {
+	if errors.Is(err, storage.ErrNotFound) {
+		return ErrNoSession
+	}
+	return err
+}
+
+// live ends an expired or idle session (ErrNoSession) and records the use
+// of a live one, at most every touchEvery.
+func (s *Sessions) live(ctx context.Context, tenantID string, h []byte, sess *storage.Session) error {
 	now := s.Now()
 	if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeen) >= s.Idle {
 		s.Store.Sessions().Delete(ctx, tenantID, h)
-		return nil, ErrNoSession
+		return ErrNoSession
 	}
 	if now.Sub(sess.LastSeen) >= touchEvery {
 		if err := s.Store.Sessions().Touch(ctx, tenantID, h, now); err != nil && !errors.Is(err, storage.ErrNotFound) {
-			return nil, err
+			return err
 		}
 	}
-	return sess, nil
+	return nil
 }
 
 // StepUp records a second factor on the session behind cookie: its

@@ -52,7 +52,12 @@ func (s *Server) check(r *http.Request, q url.Values, acceptProxy bool) (*valida
 	}
 	t := tenant.FromContext(r.Context())
 	now := s.Now()
-	tk, err := s.Store.CASTickets().Consume(r.Context(), t.ID, secret.Hash(ticket), now)
+	// The application first (from memory), to know whether the user is
+	// needed with its memberships: only when the access policy reads them.
+	app, appErr := s.appFor(r.Context(), t.ID, service)
+	orgs := appErr == nil && app != nil && apps.NeedsOrgs(&app.Application)
+	// The ticket is spent and its user read in one round trip.
+	tk, u, err := s.Store.CASTickets().ConsumeWithUser(r.Context(), t.ID, secret.Hash(ticket), now, orgs)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, &casError{InvalidTicket, "Ticket " + truncate(ticket, 64) + " not recognized."}
 	}
@@ -70,22 +75,14 @@ func (s *Server) check(r *http.Request, q url.Values, acceptProxy bool) (*valida
 	case q.Get("renew") == "true" && !tk.NewLogin:
 		return nil, &casError{InvalidTicketSpec, "The ticket did not come from a new sign-in, as renew=true asks."}
 	}
-	app, err := s.appFor(r.Context(), t.ID, service)
-	if err != nil {
-		s.Log.ErrorContext(r.Context(), "cas: service lookup", "err", err)
+	if appErr != nil {
+		s.Log.ErrorContext(r.Context(), "cas: service lookup", "err", appErr)
 		return nil, &casError{InternalError, "Internal error."}
 	}
 	if app == nil || app.ID != tk.ApplicationID {
 		return nil, &casError{InvalidService, "The service is no longer registered."}
 	}
-	// The memberships only when the access policy reads them: one query
-	// instead of two on every validation otherwise.
-	getUser := s.Store.Users().GetWithoutOrgs
-	if apps.NeedsOrgs(&app.Application) {
-		getUser = s.Store.Users().Get
-	}
-	u, err := getUser(r.Context(), t.ID, tk.UserID)
-	if err != nil || u.Disabled {
+	if u == nil || u.Disabled {
 		return nil, &casError{InvalidTicket, "The ticket's user can no longer sign in."}
 	}
 	grant, err := apps.CheckAccess(r.Context(), s.Store, &app.Application, app.Mappings, u)

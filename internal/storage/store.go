@@ -191,6 +191,10 @@ type AppRepo interface {
 type SessionRepo interface {
 	Create(ctx context.Context, s *Session) error
 	GetByHash(ctx context.Context, tenantID string, hash []byte) (*Session, error)
+	// GetWithUser is GetByHash that also returns the session's user as
+	// UserRepo.GetWithoutOrgs reads it (UserRepo.Get with orgs), nil when
+	// the user no longer exists, in one query (two with orgs).
+	GetWithUser(ctx context.Context, tenantID string, hash []byte, orgs bool) (*Session, *User, error)
 	Touch(ctx context.Context, tenantID string, hash []byte, lastSeen time.Time) error
 	// StepUp records a further authentication of the session behind hash
 	// (a second factor): its methods, level and time, and a new cookie
@@ -336,6 +340,12 @@ type CASTicketRepo interface {
 	// Consume marks a service or proxy ticket used and returns it as it
 	// was (UsedAt set when it had been used already), like CodeRepo.Consume.
 	Consume(ctx context.Context, tenantID string, hash []byte, now time.Time) (*CASTicket, error)
+	// ConsumeWithUser is Consume that, when this call consumed the ticket
+	// (UsedAt zero), also returns its user as UserRepo.GetWithoutOrgs
+	// reads it (UserRepo.Get with orgs), nil when the user no longer
+	// exists, in one round trip where the database allows it. For a
+	// ticket used already, or a proxy-granting one, the user is nil.
+	ConsumeWithUser(ctx context.Context, tenantID string, hash []byte, now time.Time, orgs bool) (*CASTicket, *User, error)
 	// Get returns a ticket without using it (proxy-granting tickets).
 	Get(ctx context.Context, tenantID string, hash []byte) (*CASTicket, error)
 	// DeleteForSession removes the tickets of an SSO session (logout).

@@ -10,41 +10,39 @@ import (
 
 // CurrentUser returns the browser's live SSO session and its enabled user,
 // or nils when there is none (a session whose user was disabled or
-// deleted is ended here). Every protocol reads the session this way.
+// deleted is ended here). Every protocol reads the session this way. The
+// session and its user are read in one query (authn.Sessions.LookupWithUser),
+// on every request: nothing is cached, so a disabled user is refused at
+// once. (store is kept for the callers; the session store reads both.)
 func CurrentUser(r *http.Request, sessions *authn.Sessions, store storage.Store, tenantID string) (*storage.Session, *storage.User, error) {
-	return currentUser(r, sessions, store, tenantID, true)
+	return currentUser(r, sessions, tenantID, true)
 }
 
 // CurrentUserWithoutOrgs is CurrentUser with the user read without its
 // organisation memberships (storage.UserRepo.GetWithoutOrgs), a query
 // fewer, for callers that do not read them (see apps.NeedsOrgs).
 func CurrentUserWithoutOrgs(r *http.Request, sessions *authn.Sessions, store storage.Store, tenantID string) (*storage.Session, *storage.User, error) {
-	return currentUser(r, sessions, store, tenantID, false)
+	return currentUser(r, sessions, tenantID, false)
 }
 
-func currentUser(r *http.Request, sessions *authn.Sessions, store storage.Store, tenantID string, orgs bool) (*storage.Session, *storage.User, error) {
+func currentUser(r *http.Request, sessions *authn.Sessions, tenantID string, orgs bool) (*storage.Session, *storage.User, error) {
 	ck, err := r.Cookie(SessionCookie)
 	if err != nil {
 		return nil, nil, nil
 	}
-	sess, err := sessions.Lookup(r.Context(), tenantID, ck.Value)
+	// The session and its user in one query.
+	sess, u, err := sessions.LookupWithUser(r.Context(), tenantID, ck.Value, orgs)
 	if errors.Is(err, authn.ErrNoSession) {
 		return nil, nil, nil
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	var u *storage.User
-	if orgs {
-		u, err = store.Users().Get(r.Context(), tenantID, sess.UserID)
-	} else {
-		u, err = store.Users().GetWithoutOrgs(r.Context(), tenantID, sess.UserID)
-	}
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
+	if u == nil || u.Disabled {
 		sessions.End(r.Context(), tenantID, ck.Value)
 		return nil, nil, nil
 	}
-	return sess, u, err
+	return sess, u, nil
 }
 
 // EndSession ends the browser's SSO session and clears its cookie.

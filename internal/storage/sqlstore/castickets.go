@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -13,19 +14,34 @@ type casTicketRepo struct{ repos }
 const casCols = "ticket_hash, kind, application_id, service, user_id, sid, auth_time, new_login, proxies, pgt_hash, created_at, expires_at, used_at"
 
 func scanCAS(s scanner, tenantID string) (*storage.CASTicket, error) {
-	var t storage.CASTicket
-	var proxies string
-	var auth, created, exp, used int64
-	if err := s.Scan(&t.Hash, &t.Kind, &t.ApplicationID, &t.Service, &t.UserID, &t.SID, &auth, &t.NewLogin, &proxies, &t.PGTHash,
-		&created, &exp, &used); err != nil {
+	var ts casScan
+	if err := s.Scan(ts.dest()...); err != nil {
 		return nil, notFound(err)
 	}
+	return ts.ticket(tenantID), nil
+}
+
+// casScan receives the casCols of one row.
+type casScan struct {
+	t                        storage.CASTicket
+	proxies                  string
+	auth, created, exp, used int64
+}
+
+func (s *casScan) dest() []any {
+	t := &s.t
+	return []any{&t.Hash, &t.Kind, &t.ApplicationID, &t.Service, &t.UserID, &t.SID, &s.auth, &t.NewLogin, &s.proxies, &t.PGTHash,
+		&s.created, &s.exp, &s.used}
+}
+
+func (s *casScan) ticket(tenantID string) *storage.CASTicket {
+	t := &s.t
 	t.TenantID = tenantID
-	if proxies != "" {
-		t.Proxies = strings.Split(proxies, "\n")
+	if s.proxies != "" {
+		t.Proxies = strings.Split(s.proxies, "\n")
 	}
-	t.AuthTime, t.CreatedAt, t.ExpiresAt, t.UsedAt = fromMS(auth), fromMS(created), fromMS(exp), fromMS(used)
-	return &t, nil
+	t.AuthTime, t.CreatedAt, t.ExpiresAt, t.UsedAt = fromMS(s.auth), fromMS(s.created), fromMS(s.exp), fromMS(s.used)
+	return t
 }
 
 // Create and Consume commit lazily (lazycommit.go): a ticket lives for
@@ -58,26 +74,92 @@ const (
 
 func (x casTicketRepo) Consume(ctx context.Context, tenantID string, hash []byte, now time.Time) (t *storage.CASTicket, err error) {
 	err = x.lazyWrite(ctx, func(q querier, lazy bool) error {
-		query := casConsume
-		if lazy {
-			// Every condition of the row's WHERE clause held when the row
-			// is updated, so set_config ran in any transaction that wrote.
-			query = casConsumeLazy
-		}
-		t, err = scanCAS(q.QueryRowContext(ctx, x.d.q(query+" RETURNING "+casCols), ms(now), hash, tenantID), tenantID)
-		if err == nil {
-			t.UsedAt = time.Time{}
-			return nil
-		}
-		if err != storage.ErrNotFound {
-			return err
-		}
-		// Unknown, used already, or a PGT: as it is (read on the same
-		// connection, so a ticket consumed just now is seen used).
-		t, err = x.get(ctx, q, tenantID, hash)
+		t, err = x.consume(ctx, q, lazy, tenantID, hash, now)
 		return err
 	})
 	return t, err
+}
+
+// consume marks the ticket used on q and returns it as it was.
+func (x casTicketRepo) consume(ctx context.Context, q querier, lazy bool, tenantID string, hash []byte, now time.Time) (*storage.CASTicket, error) {
+	query := casConsume
+	if lazy {
+		// Every condition of the row's WHERE clause held when the row
+		// is updated, so set_config ran in any transaction that wrote.
+		query = casConsumeLazy
+	}
+	t, err := scanCAS(q.QueryRowContext(ctx, x.d.q(query+" RETURNING "+casCols), ms(now), hash, tenantID), tenantID)
+	if err == nil {
+		t.UsedAt = time.Time{}
+		return t, nil
+	}
+	if err != storage.ErrNotFound {
+		return nil, err
+	}
+	// Unknown, used already, or a PGT: as it is (read on the same
+	// connection, so a ticket consumed just now is seen used).
+	return x.get(ctx, q, tenantID, hash)
+}
+
+// ConsumeWithUser: on PostgreSQL one statement, the consuming UPDATE …
+// RETURNING in a WITH left-joined to the user's row (as
+// codeRepo.ConsumeWithUser). SQLite has no UPDATE in WITH: the user is
+// read right after the consumption, in the same lazy batch transaction on
+// the writer (no second trip to a reader connection; the read is part of
+// the batch, not of its commit).
+func (x casTicketRepo) ConsumeWithUser(ctx context.Context, tenantID string, hash []byte, now time.Time, orgs bool) (t *storage.CASTicket, u *storage.User, err error) {
+	if x.tx != nil || x.d.name != dialectPostgres {
+		err = x.lazyWrite(ctx, func(q querier, lazy bool) error {
+			t, u = nil, nil
+			var err error
+			if t, err = x.consume(ctx, q, lazy, tenantID, hash, now); err != nil {
+				return err
+			}
+			if !t.UsedAt.IsZero() || t.Kind == storage.TicketProxyGranting {
+				return nil
+			}
+			users := userRepo{x.repos}
+			u, err = users.getRow(ctx, q, "id = ?", tenantID, t.UserID)
+			if errors.Is(err, storage.ErrNotFound) {
+				u = nil // the user is gone
+				return nil
+			}
+			if err == nil && orgs {
+				err = users.loadOrgs(ctx, q, tenantID, []*storage.User{u})
+			}
+			return err
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return t, u, nil
+	}
+	var ts casScan
+	var us userScan
+	err = x.w.QueryRowContext(ctx, x.d.q(`WITH t AS (`+casConsumeLazy+` RETURNING `+casCols+`)
+		SELECT t.*, `+userColsOrZero+` FROM t LEFT JOIN users u ON u.tenant_id = ? AND u.id = t.user_id`),
+		ms(now), hash, tenantID, tenantID).Scan(append(ts.dest(), us.dest()...)...)
+	if err != nil {
+		if err = notFound(err); !errors.Is(err, storage.ErrNotFound) {
+			return nil, nil, err
+		}
+		// Unknown, used already, or a PGT: as it is, without a user.
+		t, err = x.get(ctx, x.w, tenantID, hash)
+		return t, nil, err
+	}
+	t = ts.ticket(tenantID)
+	t.UsedAt = time.Time{} // as it was: unused
+	if us.u.ID == "" {
+		return t, nil, nil // the user is gone
+	}
+	u = us.user()
+	u.TenantID = tenantID
+	if orgs {
+		if err := (userRepo{x.repos}).loadOrgs(ctx, x.r, tenantID, []*storage.User{u}); err != nil {
+			return nil, nil, err
+		}
+	}
+	return t, u, nil
 }
 
 func (x casTicketRepo) get(ctx context.Context, q querier, tenantID string, hash []byte) (*storage.CASTicket, error) {

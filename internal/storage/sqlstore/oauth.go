@@ -36,6 +36,36 @@ func (x sessionRepo) GetByHash(ctx context.Context, tenantID string, hash []byte
 	return &s, nil
 }
 
+// sessionUserQuery reads a session and, left-joined, its user.
+const sessionUserQuery = `SELECT s.id_hash, s.sid, s.user_id, s.auth_time, s.amr, s.acr, s.created_at, s.last_seen, s.expires_at, ` +
+	userColsOrZero + ` FROM sso_sessions s LEFT JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+	WHERE s.id_hash = ? AND s.tenant_id = ?`
+
+func (x sessionRepo) GetWithUser(ctx context.Context, tenantID string, hash []byte, orgs bool) (*storage.Session, *storage.User, error) {
+	var s storage.Session
+	var amr string
+	var auth, created, seen, exp int64
+	var us userScan
+	err := x.r.QueryRowContext(ctx, x.d.q(sessionUserQuery), hash, tenantID).
+		Scan(append([]any{&s.IDHash, &s.SID, &s.UserID, &auth, &amr, &s.ACR, &created, &seen, &exp}, us.dest()...)...)
+	if err != nil {
+		return nil, nil, notFound(err)
+	}
+	s.TenantID, s.AMR = tenantID, strings.Fields(amr)
+	s.AuthTime, s.CreatedAt, s.LastSeen, s.ExpiresAt = fromMS(auth), fromMS(created), fromMS(seen), fromMS(exp)
+	if us.u.ID == "" {
+		return &s, nil, nil // the user is gone
+	}
+	u := us.user()
+	u.TenantID = tenantID
+	if orgs {
+		if err := (userRepo{x.repos}).loadOrgs(ctx, x.r, tenantID, []*storage.User{u}); err != nil {
+			return nil, nil, err
+		}
+	}
+	return &s, u, nil
+}
+
 func (x sessionRepo) Touch(ctx context.Context, tenantID string, hash []byte, lastSeen time.Time) error {
 	return affectedOne(x.w.ExecContext(ctx, x.d.q("UPDATE sso_sessions SET last_seen = ? WHERE id_hash = ? AND tenant_id = ?"), ms(lastSeen), hash, tenantID))
 }

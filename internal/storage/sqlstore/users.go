@@ -108,9 +108,14 @@ func (x userRepo) getWhere(ctx context.Context, q querier, cond, tenantID, val s
 	return u, nil
 }
 
+const userByIDQuery = "SELECT " + userCols + " FROM users WHERE tenant_id = ? AND id = ?"
+
 // getRow reads one user's row, without its memberships.
 func (x userRepo) getRow(ctx context.Context, q querier, cond, tenantID, val string, suffix ...string) (*storage.User, error) {
-	query := "SELECT " + userCols + " FROM users WHERE tenant_id = ? AND " + cond + strings.Join(suffix, "")
+	query := userByIDQuery // the usual one, not built on every call
+	if cond != "id = ?" || len(suffix) > 0 {
+		query = "SELECT " + userCols + " FROM users WHERE tenant_id = ? AND " + cond + strings.Join(suffix, "")
+	}
 	u, err := scanUser(q.QueryRowContext(ctx, x.d.q(query), tenantID, val))
 	if err != nil {
 		return nil, notFound(err)
