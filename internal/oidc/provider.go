@@ -73,9 +73,9 @@ func (p *Provider) ApplicationChanged(tenantID, clientID string) {
 // Routes lists the provider's endpoints (ONEACCESS-API.md 4.1, 4.2, 4.5).
 func (p *Provider) Routes() []web.Route {
 	return []web.Route{
-		{Pattern: "GET /api/v1/oauth2/.well-known/openid-configuration", Handler: p.discovery, Quiet: true},
-		{Pattern: "GET /.well-known/openid-configuration", Handler: p.discovery, Quiet: true},
-		{Pattern: "GET /api/v1/oauth2/keys", Handler: p.jwks, Quiet: true},
+		{Pattern: "GET /api/v1/oauth2/.well-known/openid-configuration", Handler: p.discovery, Public: true},
+		{Pattern: "GET /.well-known/openid-configuration", Handler: p.discovery, Public: true},
+		{Pattern: "GET /api/v1/oauth2/keys", Handler: p.jwks, Public: true},
 		{Pattern: "GET /api/v1/oauth2/authorize", Handler: p.authorize},
 		{Pattern: "POST /api/v1/oauth2/authorize", Handler: p.authorize},
 		{Pattern: "GET /api/v1/oauth2/authorize/resume", Handler: p.resume},

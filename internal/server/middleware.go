@@ -84,13 +84,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 
 // accessLog writes the request's line: at error for a 5xx, at debug for
 // the successful fetches of the public documents clients poll (JWKS,
-// discovery: routes marked web.Route.Quiet), at info otherwise.
+// discovery: routes marked web.Route.Public), at info otherwise.
 func (s *Server) accessLog(ctx context.Context, r *http.Request, info *reqinfo.Info, status, bytes int, d time.Duration) {
 	level := slog.LevelInfo
 	switch {
 	case status >= 500:
 		level = slog.LevelError
-	case status < 400 && s.quiet[info.Route]:
+	case status < 400 && s.quiet[info.Route]: // public documents
 		level = slog.LevelDebug
 	}
 	if !s.log.Enabled(ctx, level) {
@@ -208,6 +208,29 @@ var securityHeaders = []header{
 	{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"}},
 	{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
 	{"Cross-Origin-Resource-Policy", []string{"same-origin"}},
+}
+
+// crossOrigin is the Cross-Origin-Resource-Policy of public documents.
+var crossOrigin = []string{"cross-origin"}
+
+// publicDocument gives a public document (web.Route.Public: JWKS,
+// discovery) the headers of JSON that any origin may read, instead of
+// those of a page or an API answer: X-Content-Type-Options and the CSP
+// stay (the body is never rendered or framed), Cross-Origin-Resource-Policy
+// becomes cross-origin (same-origin contradicted the documents' CORS
+// header for no-cors readers), and the headers that only concern a
+// document a person views (X-Frame-Options, Referrer-Policy,
+// Cross-Origin-Opener-Policy) go: these documents are fetched many times
+// a second by every relying party, and each header is work on every one.
+func publicDocument(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		delete(hd, "X-Frame-Options")
+		delete(hd, "Referrer-Policy")
+		delete(hd, "Cross-Origin-Opener-Policy")
+		hd["Cross-Origin-Resource-Policy"] = crossOrigin
+		h.ServeHTTP(w, r)
+	})
 }
 
 // withTenant resolves the request's tenant (X-tenant-id, else Host, else

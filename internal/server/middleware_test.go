@@ -45,8 +45,15 @@ func TestObserve(t *testing.T) {
 	}
 	logs.take() // startup lines
 
-	if w := serve("GET", "/api/v1/oauth2/keys"); w.Code != 200 {
+	w := serve("GET", "/api/v1/oauth2/keys")
+	if w.Code != 200 {
 		t.Fatalf("JWKS: %d", w.Code)
+	}
+	// A public document: JSON any origin may read, never rendered.
+	if h := w.Header(); h.Get("Cross-Origin-Resource-Policy") != "cross-origin" || h.Get("X-Frame-Options") != "" ||
+		h.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") ||
+		h.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("JWKS headers: %v", h)
 	}
 	if w := serve("GET", "/.well-known/openid-configuration"); w.Code != 200 || !strings.Contains(w.Body.String(), `"issuer":"http://id.example.com/api/v1/oauth2"`) {
 		t.Fatalf("discovery: %d %s", w.Code, w.Body)
@@ -83,6 +90,9 @@ func TestObserve(t *testing.T) {
 		if h.Get(k) == "" {
 			t.Errorf("/healthz lacks %s", k)
 		}
+	}
+	if h.Get("Cross-Origin-Resource-Policy") != "same-origin" {
+		t.Errorf("/healthz: Cross-Origin-Resource-Policy %q", h.Get("Cross-Origin-Resource-Policy"))
 	}
 }
 

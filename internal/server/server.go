@@ -34,7 +34,7 @@ type Server struct {
 	draining atomic.Bool
 	ids      *requestIDs
 	// quiet are the route patterns whose successful requests are logged
-	// at debug (web.Route.Quiet); read-only once New returns.
+	// at debug (web.Route.Public); read-only once New returns.
 	quiet map[string]bool
 }
 
@@ -91,8 +91,12 @@ func New(app *App) (*Server, error) {
 	tenanted("GET /api/openapi.json", mgmt.OpenAPIHandler())
 	for _, routes := range [][]web.Route{op.Routes(), casServer.Routes(), formFill.Routes(), samlIdP.Routes()} {
 		for _, rt := range routes {
-			tenanted(rt.Pattern, rt.Handler)
-			s.quiet[rt.Pattern] = rt.Quiet
+			var h http.Handler = rt.Handler
+			if rt.Public {
+				h = publicDocument(h)
+			}
+			tenanted(rt.Pattern, h)
+			s.quiet[rt.Pattern] = rt.Public
 		}
 	}
 	tenanted("GET /api/v1/login", http.HandlerFunc(login.Page))

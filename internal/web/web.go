@@ -28,9 +28,11 @@ var staticFS embed.FS
 type Route struct {
 	Pattern string
 	Handler http.HandlerFunc
-	// Quiet routes serve public documents that clients poll (JWKS,
-	// discovery): their successful requests are logged at debug, not info.
-	Quiet bool
+	// Public routes serve documents any client may fetch and poll (JWKS,
+	// discovery): their successful requests are logged at debug, not info,
+	// and they carry the headers of JSON any origin may read rather than
+	// those of a page (internal/server publicDocument).
+	Public bool
 }
 
 // Pages renders the page templates.
