@@ -198,3 +198,17 @@ func TestLazyBatchBound(t *testing.T) {
 		t.Fatalf("after the writes: %d queued, running %v", len(s.lazy.queue), s.lazy.running)
 	}
 }
+
+// TestSQLiteWriterCheckpointInterval: the writer checkpoints every
+// walCheckpointPages pages, the reader pool keeps SQLite's default.
+func TestSQLiteWriterCheckpointInterval(t *testing.T) {
+	ctx := context.Background()
+	s := lazyTestStore(t)
+	var w, r int
+	if err := s.wr.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&w); err != nil || w != walCheckpointPages {
+		t.Fatalf("writer wal_autocheckpoint = %d (%v), want %d", w, err, walCheckpointPages)
+	}
+	if err := s.read.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&r); err != nil || r != 1000 {
+		t.Fatalf("reader wal_autocheckpoint = %d (%v), want 1000", r, err)
+	}
+}

@@ -42,6 +42,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	return nil, fmt.Errorf("database %q: want sqlite:PATH or postgres://…", redactDSN(dsn))
 }
 
+// walCheckpointPages is the SQLite writer's wal_autocheckpoint: the WAL
+// grows to about this many 4 KiB pages (16 MiB) before it is copied back.
+const walCheckpointPages = 4000
+
 func openSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	if path == "" {
 		return nil, fmt.Errorf("database: sqlite: needs a file path, e.g. sqlite:gatehouse.db")
@@ -54,7 +58,16 @@ func openSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)",
 		opt.BusyTimeout.Milliseconds())
 	base := "file:" + url.PathEscape(path) + "?" + pragmas
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	// The writer checkpoints the WAL into the database file every
+	// walCheckpointPages pages rather than SQLite's default 1000: each
+	// checkpoint runs on the one writer, after a commit, and holds every
+	// write behind it for its fsyncs; at 1000 pages, CAS sign-ins (about
+	// five pages per ticket issued and validated) at 4,000/s checkpointed
+	// twenty times a second. Fewer, larger checkpoints copy hot pages once
+	// instead of each time; with 4000 pages the CAS benchmark made about a
+	// quarter more pairs per second. Durability is unchanged: a commit is
+	// as durable in the WAL as in the database file.
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate"+fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", walCheckpointPages))
 	if err != nil {
 		return nil, fmt.Errorf("database: sqlite: %w", err)
 	}
