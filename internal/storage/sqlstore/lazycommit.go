@@ -160,14 +160,32 @@ func (s *Store) leadLazyBatch(self *lazyJob) {
 	b.queue = b.queue[:rest]
 	b.mu.Unlock()
 
+	// However the batch ends, even by a panic (every write of the batch
+	// then fails with it), the lead passes on and every waiting caller
+	// gets a result.
+	defer func() {
+		if p := recover(); p != nil {
+			for _, j := range batch {
+				j.err = fmt.Errorf("lazy write: panic: %v", p)
+			}
+			s.endLazyBatch(self, batch)
+			panic(p)
+		}
+		s.endLazyBatch(self, batch)
+	}()
 	if cerr != nil {
 		for _, j := range batch {
 			j.err = fmt.Errorf("lazy write: no database connection within %s: %w", connWait, cerr)
 		}
-	} else {
-		s.runLazyBatch(ctx, conn, batch)
+		return
 	}
+	s.runLazyBatch(ctx, conn, batch)
+}
 
+// endLazyBatch hands the lead to the first queued write, if any, and
+// delivers the results of the batch to its other callers.
+func (s *Store) endLazyBatch(self *lazyJob, batch []*lazyJob) {
+	b := &s.lazy
 	b.mu.Lock()
 	if len(b.queue) > 0 {
 		b.queue[0].done <- true
@@ -188,6 +206,13 @@ func (s *Store) leadLazyBatch(self *lazyJob) {
 func (s *Store) runLazyBatch(ctx context.Context, conn *sql.Conn, batch []*lazyJob) {
 	cache, _ := s.repos.w.(*stmtCache)
 	q := &txStmts{cache: cache, ctx: ctx}
+	released := false
+	defer func() {
+		if !released { // a panic: never hand back this connection
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			conn.Close()
+		}
+	}()
 	err := runLazyTx(ctx, conn, q, batch)
 	// Back to FULL whatever happened.
 	if _, rerr := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); rerr != nil {
@@ -199,6 +224,7 @@ func (s *Store) runLazyBatch(ctx context.Context, conn *sql.Conn, batch []*lazyJ
 		}
 	}
 	conn.Close()
+	released = true
 	if err != nil {
 		for _, j := range batch {
 			if j.err == nil {

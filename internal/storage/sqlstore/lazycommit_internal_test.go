@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -210,5 +211,46 @@ func TestSQLiteWriterCheckpointInterval(t *testing.T) {
 	}
 	if err := s.read.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&r); err != nil || r != 1000 {
 		t.Fatalf("reader wal_autocheckpoint = %d (%v), want 1000", r, err)
+	}
+}
+
+// TestLazyBatchPanic: a write that panics fails alone; the other writes of
+// its batch are made, and later writes still run.
+func TestLazyBatchPanic(t *testing.T) {
+	ctx := context.Background()
+	s := lazyTestStore(t)
+	now := time.Now().UTC()
+	conn, err := s.wr.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var perr, cerr error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		perr = s.lazyWriteSQLite(ctx, func(querier, bool) error { panic("boom") })
+	}()
+	waitQueued(t, s, 1)
+	go func() {
+		defer wg.Done()
+		cerr = s.CASTickets().Create(ctx, lazyTestTicket("after-panic", now))
+	}()
+	waitQueued(t, s, 2)
+	conn.Close()
+	wg.Wait()
+	if perr == nil || !strings.Contains(perr.Error(), "boom") {
+		t.Fatalf("the panicking write: %v, want its panic as an error", perr)
+	}
+	if cerr != nil {
+		t.Fatalf("the other write of the batch: %v", cerr)
+	}
+	if err := s.CASTickets().Create(ctx, lazyTestTicket("later", now)); err != nil {
+		t.Fatalf("a later write: %v", err)
+	}
+	for _, name := range []string{"after-panic", "later"} {
+		if _, err := s.CASTickets().Get(ctx, "t1", []byte(name)); err != nil {
+			t.Errorf("ticket %s: %v", name, err)
+		}
 	}
 }
