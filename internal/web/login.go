@@ -84,22 +84,34 @@ func formOrigins(lr *authn.LoginRequest) []string {
 	return lr.FormOrigins
 }
 
+// postedForm reads the POST of a sign-in page (password or code): the
+// form, its sealed sign-in request and its CSRF token for purpose. On any
+// fault it answers, with expired and reload when the CSRF token fails, and
+// returns ok false.
+func (l *Login) postedForm(w http.ResponseWriter, r *http.Request, purpose, expired, reload string) (lr *authn.LoginRequest, lrValue string, ok bool) {
+	if err := r.ParseForm(); err != nil {
+		l.message(w, r, http.StatusBadRequest, "The form could not be read.", "")
+		return nil, "", false
+	}
+	lrValue = r.PostForm.Get("lr")
+	lr, err := l.request(r, lrValue)
+	if err != nil {
+		l.message(w, r, http.StatusBadRequest, "This sign-in link is invalid or has expired.", "Go back to the application and start again.")
+		return nil, "", false
+	}
+	if !l.CSRF.Check(r, purpose, r.PostForm.Get("csrf")) {
+		l.message(w, r, http.StatusForbidden, expired, reload)
+		return nil, "", false
+	}
+	return lr, lrValue, true
+}
+
 // Submit is POST /api/v1/login/form: check the CSRF token and the
 // password, start the session, go back to the protocol that asked.
 func (l *Login) Submit(w http.ResponseWriter, r *http.Request) {
 	t := tenant.FromContext(r.Context())
-	if err := r.ParseForm(); err != nil {
-		l.message(w, r, http.StatusBadRequest, "The form could not be read.", "")
-		return
-	}
-	lrValue := r.PostForm.Get("lr")
-	lr, err := l.request(r, lrValue)
-	if err != nil {
-		l.message(w, r, http.StatusBadRequest, "This sign-in link is invalid or has expired.", "Go back to the application and start again.")
-		return
-	}
-	if !l.CSRF.Check(r, csrfLogin, r.PostForm.Get("csrf")) {
-		l.message(w, r, http.StatusForbidden, "The sign-in form expired or came from another site.", "Reload the sign-in page and try again.")
+	lr, lrValue, ok := l.postedForm(w, r, csrfLogin, "The sign-in form expired or came from another site.", "Reload the sign-in page and try again.")
+	if !ok {
 		return
 	}
 	name := r.PostForm.Get("username")

@@ -142,18 +142,8 @@ func (l *Login) renderMFA(w http.ResponseWriter, r *http.Request, status int, lr
 // raise) the session and go back to the protocol that asked.
 func (l *Login) MFASubmit(w http.ResponseWriter, r *http.Request) {
 	t := tenant.FromContext(r.Context())
-	if err := r.ParseForm(); err != nil {
-		l.message(w, r, http.StatusBadRequest, "The form could not be read.", "")
-		return
-	}
-	lrValue := r.PostForm.Get("lr")
-	lr, err := l.request(r, lrValue)
-	if err != nil {
-		l.message(w, r, http.StatusBadRequest, "This sign-in link is invalid or has expired.", "Go back to the application and start again.")
-		return
-	}
-	if !l.CSRF.Check(r, csrfMFA, r.PostForm.Get("csrf")) {
-		l.message(w, r, http.StatusForbidden, "The form expired or came from another site.", "Reload the page and try again.")
+	lr, lrValue, ok := l.postedForm(w, r, csrfMFA, "The form expired or came from another site.", "Reload the page and try again.")
+	if !ok {
 		return
 	}
 	p := l.pending(r)
@@ -162,7 +152,7 @@ func (l *Login) MFASubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := audit.Actor{SourceIP: reqinfo.From(r.Context()).IP, UserAgent: r.UserAgent()}
-	err = l.MFA.Verify(r.Context(), t.ID, p.UserID, p.CredentialID, r.PostForm.Get("code"), p.Base, a)
+	err := l.MFA.Verify(r.Context(), t.ID, p.UserID, p.CredentialID, r.PostForm.Get("code"), p.Base, a)
 	if err != nil {
 		f, ok := failure.As(err)
 		switch {
