@@ -124,6 +124,23 @@ func testOIDCLogoutReachesSAML(t *testing.T, dsn string) {
 	}
 	e.signedOut(br)
 
+	// CAS logout with a registered service: the round, then the service;
+	// without one, the round, then the signed-out page.
+	g.app(admin, map[string]any{"name": "Helpdesk", "protocol": "cas", "cas": map[string]any{
+		"service_patterns": []string{e.bye}}})
+	e.signInAll(br, e.a, e.b)
+	end = e.round(br, br.get(g.url+"/api/v1/cas/logout?service="+url.QueryEscape(e.bye)), e.a, e.b)
+	if end.location == nil || end.location.String() != e.bye {
+		t.Fatalf("after the round of CAS logout: %d %v\n%s", end.status, end.location, end.body)
+	}
+	e.signedOut(br)
+	e.signInAll(br, e.b)
+	end = e.round(br, br.get(g.url+"/api/v1/cas/logout"), e.b)
+	if end.location != nil || end.status != 200 || !strings.Contains(end.body, "You are signed out.") {
+		t.Fatalf("after the round of CAS logout without a service: %d %v\n%s", end.status, end.location, end.body)
+	}
+	e.signedOut(br)
+
 	// A session whose only SAML SP takes no part in single logout, and one
 	// with no SAML SP at all: the logout answers at once, as before.
 	idToken = e.signInAll(br, e.c)

@@ -124,6 +124,21 @@ func (s *Sessions) End(ctx context.Context, tenantID, cookie string) error {
 	return s.Store.Sessions().Delete(ctx, tenantID, secret.Hash(cookie))
 }
 
+// SIDOf returns the public id of the session behind a cookie value, live
+// or timed out but still stored ("" when there is none): a logout reads it
+// before it ends the session, to reach the service providers the session
+// signed in to, which may still hold theirs.
+func (s *Sessions) SIDOf(ctx context.Context, tenantID, cookie string) string {
+	if cookie == "" || len(cookie) > 128 {
+		return ""
+	}
+	row, err := s.Store.Sessions().GetByHash(ctx, tenantID, secret.Hash(cookie))
+	if err != nil {
+		return ""
+	}
+	return row.SID
+}
+
 // EndSID ends a session by its public id (RP-initiated logout).
 func (s *Sessions) EndSID(ctx context.Context, tenantID, sid string) error {
 	return s.Store.Sessions().DeleteBySID(ctx, tenantID, sid)

@@ -30,6 +30,12 @@ type Server struct {
 	SecureCookies bool
 	// Client calls proxy callbacks (pgtUrl); its timeout bounds them.
 	Client *http.Client
+	// AfterLogout, when set, is called by /logout once it has ended the
+	// browser's SSO session sid, with next, the registered service to
+	// return to ("" for the signed-out page); it returns true when it has
+	// taken over the response (the wiring sends the browser through the
+	// session's SAML service providers first, as OIDC logout does).
+	AfterLogout func(w http.ResponseWriter, r *http.Request, tenantID, sid, next string) bool
 
 	services serviceCache
 }

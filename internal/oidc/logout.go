@@ -9,7 +9,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/reqinfo"
-	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/storage"
 	"github.com/gatehouse/gatehouse/internal/tenant"
 	"github.com/gatehouse/gatehouse/internal/web"
@@ -139,11 +138,7 @@ func (p *Provider) idTokenAudience(r *http.Request, tenantID, tok string) (strin
 // that timed out (still stored) counts, since they may still hold theirs.
 func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, tenantID string) (sid string) {
 	if ck, err := r.Cookie(web.SessionCookie); err == nil {
-		if ck.Value != "" && len(ck.Value) <= 128 {
-			if row, err := p.Store.Sessions().GetByHash(r.Context(), tenantID, secret.Hash(ck.Value)); err == nil {
-				sid = row.SID
-			}
-		}
+		sid = p.Sessions.SIDOf(r.Context(), tenantID, ck.Value)
 		if sess, _, err := p.currentUser(r, tenantID, nil); err == nil && sess != nil {
 			a := audit.Actor{Type: audit.ActorUser, ID: sess.UserID, SourceIP: reqinfo.From(r.Context()).IP, UserAgent: r.UserAgent()}
 			p.Store.Audit().Append(r.Context(), p.Audit.Event(tenantID, a, "logout", audit.Target{Type: "session", ID: sess.SID}, storage.ResultSuccess, ""))

@@ -61,9 +61,10 @@ func New(app *App) (*Server, error) {
 		Audit: app.Audit, Pages: pages, CSRF: csrf, Log: app.Log, Now: app.Now}
 	samlIdP := &saml.Server{Store: app.Store, Apps: app.Apps, Keys: app.Keys, Sessions: app.Sessions, Sealer: app.Sealer, Audit: app.Audit,
 		Pages: pages, Log: app.Log, Now: app.Now, BaseURL: app.Cfg.BaseURL, SecureCookies: secure}
-	// OIDC and OneAccess logout tell the session's SAML service providers
+	// OIDC, OneAccess and CAS logout tell the session's SAML service providers
 	// (the front-channel round of SAML single logout) before their redirect.
 	op.AfterLogout = samlIdP.LogoutRound
+	casServer.AfterLogout = samlIdP.LogoutRound
 	app.Apps.Fetch = fetcher(outboundClient(app.Cfg, 10*time.Second))
 	app.Apps.OnChange = func(tenantID, clientID string) {
 		op.ApplicationChanged(tenantID, clientID)
