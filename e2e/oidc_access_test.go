@@ -42,6 +42,9 @@ func (e *oidcEnv) testOrgAccess(t *testing.T) {
 		t.Fatalf("move the application to OA-HR: %d %s", r.status, r.body)
 	}
 	e.wantDead(t, "the access token of a user no longer let in", a, str(refreshed, "access_token"))
+	if r := e.introspect(t, a, str(refreshed, "refresh_token")); r.status != 200 || r.json(t)["active"] != false {
+		t.Errorf("introspecting the refresh token of a user no longer let in: %d %s", r.status, r.body)
+	}
 	wantExact(t, "the refresh token of a user no longer let in", e.refresh(a, str(refreshed, "refresh_token")), 400, errInvalidRefresh)
 	wantErrorPage(t, "authorization of a user no longer let in", br.get(e.authURL(a, url.Values{})), 403,
 		"You are not authorized to use this application.")

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/internal/api/tokenform"
+	"github.com/gatehouse/gatehouse/internal/failure"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/storage"
 	"github.com/gatehouse/gatehouse/internal/tenant"
@@ -65,6 +66,20 @@ func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
 	// Not an access token: maybe one of this client's refresh tokens.
 	rt, err := p.peekRefresh(r, t.ID, tok)
 	if err != nil || rt == nil || rt.ClientID != cl.id() {
+		writeJSONBody(w, inactive)
+		return
+	}
+	// Active only if the refresh grant would take it: the application's
+	// access policy holds for refresh tokens already issued.
+	if u, err := p.userFor(r.Context(), cl, t.ID, rt.UserID); err != nil || u.Disabled {
+		writeJSONBody(w, inactive)
+		return
+	} else if _, err := p.access(r.Context(), cl, u); err != nil {
+		if _, refused := failure.As(err); !refused {
+			p.Log.ErrorContext(r.Context(), "introspect", "err", err)
+			writeOAuthError(w, &oauthError{http.StatusInternalServerError, "server_error", "Internal error."})
+			return
+		}
 		writeJSONBody(w, inactive)
 		return
 	}
