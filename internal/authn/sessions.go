@@ -75,6 +75,30 @@ func (s *Sessions) LookupWithUser(ctx context.Context, tenantID, cookie string, 
 	return sess, u, nil
 }
 
+// LookupWithTicket is LookupWithUser that also stores t, a CAS ticket
+// for the session, in the same round trip where the database allows it
+// (storage.CASTicketRepo.CreateForSession, which says what is filled in
+// t). stored says whether t was stored; a caller that does not then hand
+// t out deletes it. A session found idle or expired is ended with its new
+// ticket.
+func (s *Sessions) LookupWithTicket(ctx context.Context, cookie string, orgs bool, t *storage.CASTicket, newSince time.Time) (sess *storage.Session, u *storage.User, stored bool, err error) {
+	if cookie == "" || len(cookie) > 128 {
+		return nil, nil, false, ErrNoSession
+	}
+	h := secret.Hash(cookie)
+	sess, u, stored, err = s.Store.CASTickets().CreateForSession(ctx, h, t, newSince, orgs)
+	if err != nil {
+		return nil, nil, false, s.noSession(err)
+	}
+	if err := s.live(ctx, t.TenantID, h, sess); err != nil {
+		if stored {
+			s.Store.CASTickets().Delete(ctx, t.TenantID, t.Hash)
+		}
+		return nil, nil, false, err
+	}
+	return sess, u, stored, nil
+}
+
 func (s *Sessions) noSession(err error) error {
 	if errors.Is(err, storage.ErrNotFound) {
 		return ErrNoSession

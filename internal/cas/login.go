@@ -1,6 +1,7 @@
 package cas
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -77,14 +78,24 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
 func (s *Server) proceed(w http.ResponseWriter, r *http.Request, app *apps.App, lr *loginRequest, resumed, gateway bool) {
 	// The memberships are read only when the access decision reads them
 	// (a query fewer on most sign-ins).
-	current := web.CurrentUserWithoutOrgs
-	if apps.NeedsOrgs(&app.Application) {
-		current = web.CurrentUser
-	}
-	sess, u, err := current(r, s.Sessions, s.Store, lr.TenantID)
+	orgs := apps.NeedsOrgs(&app.Application)
+	now := s.Now()
+	ticket := "ST-" + idgen.Alnum(ticketRandom)
+	st := &storage.CASTicket{TenantID: lr.TenantID, Hash: secret.Hash(ticket), Kind: storage.TicketService,
+		ApplicationID: app.ID, Service: lr.Service, CreatedAt: now,
+		ExpiresAt: now.Add(time.Duration(app.CAS.TicketLifetime) * time.Second)}
+	sess, u, stored, err := s.current(r, orgs, st, lr)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	if stored {
+		// Stored with the session's read; deleted unless handed out.
+		defer func() {
+			if st != nil {
+				s.Store.CASTickets().Delete(context.WithoutCancel(r.Context()), st.TenantID, st.Hash)
+			}
+		}()
 	}
 	// renew: only a sign-in made for this request counts.
 	if sess == nil || (lr.Renew && sess.AuthTime.UnixMilli() < lr.CreatedAt) {
@@ -123,17 +134,32 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, app *apps.App, 
 		s.serverError(w, r, err)
 		return
 	}
-	now := s.Now()
-	ticket := "ST-" + idgen.Alnum(ticketRandom)
-	err = s.Store.CASTickets().Create(r.Context(), &storage.CASTicket{TenantID: lr.TenantID, Hash: secret.Hash(ticket),
-		Kind: storage.TicketService, ApplicationID: app.ID, Service: lr.Service, UserID: u.ID, SID: sess.SID,
-		AuthTime: sess.AuthTime, NewLogin: sess.AuthTime.UnixMilli() >= lr.CreatedAt, CreatedAt: now,
-		ExpiresAt: now.Add(time.Duration(app.CAS.TicketLifetime) * time.Second)})
-	if err != nil {
-		s.serverError(w, r, err)
-		return
+	if !stored {
+		st.UserID, st.SID, st.AuthTime, st.NewLogin = u.ID, sess.SID, sess.AuthTime, sess.AuthTime.UnixMilli() >= lr.CreatedAt
+		if err := s.Store.CASTickets().Create(r.Context(), st); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 	}
+	st = nil // handed out
 	http.Redirect(w, r, withParam(lr.Service, "ticket", ticket), http.StatusFound)
+}
+
+// current reads the browser's session and its user. Without renew (the
+// usual case: an application opened by a signed-in user) it also stores
+// st for the session in the same round trip, ahead of the checks that
+// follow: stored says so, and the caller deletes st unless it hands it
+// out. With renew the session is read alone: a new sign-in is expected.
+func (s *Server) current(r *http.Request, orgs bool, st *storage.CASTicket, lr *loginRequest) (*storage.Session, *storage.User, bool, error) {
+	if !lr.Renew {
+		return web.CurrentUserWithTicket(r, s.Sessions, orgs, st, time.UnixMilli(lr.CreatedAt))
+	}
+	current := web.CurrentUserWithoutOrgs
+	if orgs {
+		current = web.CurrentUser
+	}
+	sess, u, err := current(r, s.Sessions, s.Store, lr.TenantID)
+	return sess, u, false, err
 }
 
 // toLogin sends the browser to the sign-in page; with stepUp, only for

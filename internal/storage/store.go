@@ -346,8 +346,21 @@ type CASTicketRepo interface {
 	// exists, in one round trip where the database allows it. For a
 	// ticket used already, or a proxy-granting one, the user is nil.
 	ConsumeWithUser(ctx context.Context, tenantID string, hash []byte, now time.Time, orgs bool) (*CASTicket, *User, error)
+	// CreateForSession reads the SSO session whose id hashes to
+	// sessionHash with its user, as SessionRepo.GetWithUser does, and
+	// stores t as a ticket of that session, in one round trip where the
+	// database allows it. t's UserID, SID and AuthTime become the
+	// session's, and NewLogin whether that auth time is at or after
+	// newSince. t is stored only when the session exists and has not
+	// expired by t.CreatedAt and its user exists and is enabled: stored
+	// says whether it was. The session's idle limit and the application's
+	// policy are the caller's to check; a caller that then does not hand
+	// the ticket out deletes it (Delete).
+	CreateForSession(ctx context.Context, sessionHash []byte, t *CASTicket, newSince time.Time, orgs bool) (sess *Session, u *User, stored bool, err error)
 	// Get returns a ticket without using it (proxy-granting tickets).
 	Get(ctx context.Context, tenantID string, hash []byte) (*CASTicket, error)
+	// Delete removes one ticket (one stored but not handed out).
+	Delete(ctx context.Context, tenantID string, hash []byte) error
 	// DeleteForSession removes the tickets of an SSO session (logout).
 	DeleteForSession(ctx context.Context, tenantID, sid string) error
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)

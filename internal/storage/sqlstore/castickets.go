@@ -162,6 +162,63 @@ func (x casTicketRepo) ConsumeWithUser(ctx context.Context, tenantID string, has
 	return t, u, nil
 }
 
+// casForSessionPG is CreateForSession's statement on PostgreSQL: the
+// session, the ticket inserted from it when the session and its enabled
+// user allow, and the session's row with its user and whether the ticket
+// was stored.
+var casForSessionPG = `WITH s AS (SELECT ` + sessionCols + ` FROM sso_sessions WHERE id_hash = ? AND tenant_id = ?),
+	ins AS (INSERT INTO cas_tickets (tenant_id, ` + casCols + `)
+		SELECT ?, ?, ?, ?, ?, s.user_id, s.sid, s.auth_time, s.auth_time >= ?, '', NULL, ?, ?, 0
+		FROM s JOIN users u ON u.tenant_id = ? AND u.id = s.user_id
+		WHERE s.expires_at > ? AND NOT u.disabled AND ` + pgLazyCommit + ` <> ''
+		RETURNING 1)
+	SELECT s.*, ` + userColsOrZero + `, EXISTS (SELECT 1 FROM ins)
+	FROM s LEFT JOIN users u ON u.tenant_id = ? AND u.id = s.user_id`
+
+func (x casTicketRepo) CreateForSession(ctx context.Context, sessionHash []byte, t *storage.CASTicket, newSince time.Time, orgs bool) (*storage.Session, *storage.User, bool, error) {
+	fill := func(sess *storage.Session) {
+		t.UserID, t.SID, t.AuthTime, t.NewLogin = sess.UserID, sess.SID, sess.AuthTime, !sess.AuthTime.Before(newSince)
+	}
+	if x.tx != nil || x.d.name != dialectPostgres {
+		// SQLite: the session and its user from a reader, then the
+		// ticket in a lazy batch on the writer.
+		sess, u, err := (sessionRepo{x.repos}).GetWithUser(ctx, t.TenantID, sessionHash, orgs)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if u == nil || u.Disabled || !t.CreatedAt.Before(sess.ExpiresAt) {
+			return sess, u, false, nil
+		}
+		fill(sess)
+		if err := x.Create(ctx, t); err != nil {
+			return nil, nil, false, err
+		}
+		return sess, u, true, nil
+	}
+	var su sessionUserScan
+	var stored bool
+	created := ms(t.CreatedAt)
+	err := x.w.QueryRowContext(ctx, x.d.q(casForSessionPG), sessionHash, t.TenantID,
+		t.TenantID, t.Hash, t.Kind, t.ApplicationID, t.Service, ms(newSince), created, ms(t.ExpiresAt),
+		t.TenantID, created, t.TenantID).Scan(append(su.dest(), &stored)...)
+	if err != nil {
+		return nil, nil, false, notFound(err)
+	}
+	sess, u, err := su.result(ctx, x.repos, t.TenantID, orgs)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if stored {
+		fill(sess)
+	}
+	return sess, u, stored, nil
+}
+
+func (x casTicketRepo) Delete(ctx context.Context, tenantID string, hash []byte) error {
+	_, err := x.w.ExecContext(ctx, x.d.q("DELETE FROM cas_tickets WHERE ticket_hash = ? AND tenant_id = ?"), hash, tenantID)
+	return err
+}
+
 func (x casTicketRepo) get(ctx context.Context, q querier, tenantID string, hash []byte) (*storage.CASTicket, error) {
 	return scanCAS(q.QueryRowContext(ctx, x.d.q("SELECT "+casCols+" FROM cas_tickets WHERE ticket_hash = ? AND tenant_id = ?"), hash, tenantID), tenantID)
 }

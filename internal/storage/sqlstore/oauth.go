@@ -42,28 +42,43 @@ const sessionUserQuery = `SELECT s.id_hash, s.sid, s.user_id, s.auth_time, s.amr
 	WHERE s.id_hash = ? AND s.tenant_id = ?`
 
 func (x sessionRepo) GetWithUser(ctx context.Context, tenantID string, hash []byte, orgs bool) (*storage.Session, *storage.User, error) {
-	var s storage.Session
-	var amr string
-	var auth, created, seen, exp int64
-	var us userScan
-	err := x.r.QueryRowContext(ctx, x.d.q(sessionUserQuery), hash, tenantID).
-		Scan(append([]any{&s.IDHash, &s.SID, &s.UserID, &auth, &amr, &s.ACR, &created, &seen, &exp}, us.dest()...)...)
-	if err != nil {
+	var su sessionUserScan
+	if err := x.r.QueryRowContext(ctx, x.d.q(sessionUserQuery), hash, tenantID).Scan(su.dest()...); err != nil {
 		return nil, nil, notFound(err)
 	}
-	s.TenantID, s.AMR = tenantID, strings.Fields(amr)
-	s.AuthTime, s.CreatedAt, s.LastSeen, s.ExpiresAt = fromMS(auth), fromMS(created), fromMS(seen), fromMS(exp)
-	if us.u.ID == "" {
-		return &s, nil, nil // the user is gone
+	return su.result(ctx, x.repos, tenantID, orgs)
+}
+
+// sessionUserScan receives a row of sessionUserQuery.
+type sessionUserScan struct {
+	s                        storage.Session
+	amr                      string
+	auth, created, seen, exp int64
+	us                       userScan
+}
+
+func (x *sessionUserScan) dest() []any {
+	s := &x.s
+	return append([]any{&s.IDHash, &s.SID, &s.UserID, &x.auth, &x.amr, &s.ACR, &x.created, &x.seen, &x.exp}, x.us.dest()...)
+}
+
+// result is the session and its user (nil when gone), with the user's
+// memberships read on the reader pool when orgs.
+func (x *sessionUserScan) result(ctx context.Context, r repos, tenantID string, orgs bool) (*storage.Session, *storage.User, error) {
+	s := &x.s
+	s.TenantID, s.AMR = tenantID, strings.Fields(x.amr)
+	s.AuthTime, s.CreatedAt, s.LastSeen, s.ExpiresAt = fromMS(x.auth), fromMS(x.created), fromMS(x.seen), fromMS(x.exp)
+	if x.us.u.ID == "" {
+		return s, nil, nil // the user is gone
 	}
-	u := us.user()
+	u := x.us.user()
 	u.TenantID = tenantID
 	if orgs {
-		if err := (userRepo{x.repos}).loadOrgs(ctx, x.r, tenantID, []*storage.User{u}); err != nil {
+		if err := (userRepo{r}).loadOrgs(ctx, r.r, tenantID, []*storage.User{u}); err != nil {
 			return nil, nil, err
 		}
 	}
-	return &s, u, nil
+	return s, u, nil
 }
 
 func (x sessionRepo) Touch(ctx context.Context, tenantID string, hash []byte, lastSeen time.Time) error {

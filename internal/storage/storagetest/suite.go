@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"Attributes", testAttributes},
 		{"CASTickets", testCASTickets},
 		{"CASTicketsWithTheirUser", testCASTicketsWithUser},
+		{"CASTicketsForSession", testCASTicketsForSession},
 		{"SAMLEntityIDs", testSAMLEntityIDs},
 		{"SAMLSessions", testSAMLSessions},
 		{"Sessions", testSessions},
