@@ -22,7 +22,21 @@ type CASSettings struct {
 	ProxyCallbackPatterns []string `json:"proxy_callback_patterns"`
 	// TicketLifetime is a service ticket's life in seconds (default 30).
 	TicketLifetime int `json:"ticket_lifetime"`
+	// LogoutType is how the application hears of the end of an SSO
+	// session that got one of its service tickets validated: none
+	// (default), or back_channel (a CAS logoutRequest POSTed by the
+	// server, CAS protocol 2.3.3).
+	LogoutType string `json:"logout_type"`
+	// LogoutURL receives back-channel logout requests; "" means the
+	// service URL the ticket was issued for.
+	LogoutURL string `json:"logout_url"`
 }
+
+// CAS logout types.
+const (
+	CASLogoutNone        = "none"
+	CASLogoutBackChannel = "back_channel"
+)
 
 // CASWrite is the "cas" object of AppWrite.
 type CASWrite struct {
@@ -30,11 +44,14 @@ type CASWrite struct {
 	UserAttribute         opt.String          `json:"user_attribute"`
 	ProxyCallbackPatterns opt.Value[[]string] `json:"proxy_callback_patterns"`
 	TicketLifetime        opt.Value[int]      `json:"ticket_lifetime"`
+	LogoutType            opt.String          `json:"logout_type"`
+	LogoutURL             opt.String          `json:"logout_url"`
 }
 
 // DefaultCASSettings are a new cas application's settings.
 func DefaultCASSettings() CASSettings {
-	return CASSettings{ServicePatterns: []string{}, UserAttribute: "user_name", ProxyCallbackPatterns: []string{}, TicketLifetime: 30}
+	return CASSettings{ServicePatterns: []string{}, UserAttribute: "user_name", ProxyCallbackPatterns: []string{}, TicketLifetime: 30,
+		LogoutType: CASLogoutNone}
 }
 
 var casUserAttributes = []string{"user_name", "email", "mobile", "employee_id", "account_name"}
@@ -51,6 +68,12 @@ func (w *CASWrite) apply(s *CASSettings) {
 	}
 	if w.TicketLifetime.Set && !w.TicketLifetime.Null {
 		s.TicketLifetime = w.TicketLifetime.V
+	}
+	if w.LogoutType.Set {
+		s.LogoutType = w.LogoutType.V
+	}
+	if w.LogoutURL.Set {
+		s.LogoutURL = w.LogoutURL.V
 	}
 }
 
@@ -84,7 +107,25 @@ func (s *CASSettings) validate() error {
 	if s.TicketLifetime < 5 || s.TicketLifetime > 300 {
 		return appInvalid("APP.0032", "cas.ticket_lifetime", "The cas.ticket_lifetime must be 5 to 300 seconds.")
 	}
+	if s.LogoutType != CASLogoutNone && s.LogoutType != CASLogoutBackChannel {
+		return appInvalid("APP.0066", "cas.logout_type", "The cas.logout_type must be none or back_channel.")
+	}
+	if s.LogoutURL != "" {
+		u, err := url.Parse(s.LogoutURL)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.Fragment != "" || u.User != nil || len(s.LogoutURL) > 2048 {
+			return appInvalid("APP.0067", "cas.logout_url", "The cas.logout_url must be an absolute http or https URL without user info or fragment, at most 2048 characters.")
+		}
+	}
 	return nil
+}
+
+// LogoutTarget is where a back-channel logout request for a ticket issued
+// to service goes: the logout_url, else the service itself.
+func (s *CASSettings) LogoutTarget(service string) string {
+	if s.LogoutURL != "" {
+		return s.LogoutURL
+	}
+	return service
 }
 
 // MatchService reports whether service is one the application answers.

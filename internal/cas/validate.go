@@ -89,7 +89,9 @@ func (s *Server) check(r *http.Request, q url.Values, acceptProxy bool) (*valida
 	if err != nil {
 		return nil, &casError{InvalidTicket, "The ticket's user may no longer use this service."}
 	}
-	return &validated{ticket: tk, app: app, user: u, grant: grant}, nil
+	v := &validated{ticket: tk, app: app, user: u, grant: grant}
+	s.recordLogin(r.Context(), ticket, v)
+	return v, nil
 }
 
 // userID is what <cas:user> holds, as the application chose.

@@ -98,6 +98,9 @@ func (s *Server) endSession(ctx context.Context, tenantID, sid string) {
 	if err := s.Store.SAMLSessions().DeleteForSession(ctx, tenantID, sid); err != nil {
 		s.Log.ErrorContext(ctx, "saml: logout: service providers", "err", err)
 	}
+	if s.OnSessionEnd != nil {
+		s.OnSessionEnd(ctx, tenantID, sid)
+	}
 }
 
 // maxNext bounds LogoutRound's next: the round's state travels in every

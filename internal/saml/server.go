@@ -1,6 +1,7 @@
 package saml
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -39,6 +40,9 @@ type Server struct {
 	BaseURL string
 	// SecureCookies sets the Secure flag on cookies (https deployments).
 	SecureCookies bool
+	// OnSessionEnd, when set, is called when a SAML logout ends the SSO
+	// session sid (the wiring tells the session's CAS applications).
+	OnSessionEnd func(ctx context.Context, tenantID, sid string)
 }
 
 // Routes lists the SAML endpoints.

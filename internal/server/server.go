@@ -62,9 +62,15 @@ func New(app *App) (*Server, error) {
 	samlIdP := &saml.Server{Store: app.Store, Apps: app.Apps, Keys: app.Keys, Sessions: app.Sessions, Sealer: app.Sealer, Audit: app.Audit,
 		Pages: pages, Log: app.Log, Now: app.Now, BaseURL: app.Cfg.BaseURL, SecureCookies: secure}
 	// OIDC, OneAccess and CAS logout tell the session's SAML service providers
-	// (the front-channel round of SAML single logout) before their redirect.
-	op.AfterLogout = samlIdP.LogoutRound
+	// (the front-channel round of SAML single logout) before their redirect;
+	// every logout, SAML's included, tells the session's CAS applications
+	// that take back-channel logout (CAS logout does so itself).
+	op.AfterLogout = func(w http.ResponseWriter, r *http.Request, tenantID, sid, next string) bool {
+		casServer.SingleLogout(r.Context(), tenantID, sid)
+		return samlIdP.LogoutRound(w, r, tenantID, sid, next)
+	}
 	casServer.AfterLogout = samlIdP.LogoutRound
+	samlIdP.OnSessionEnd = casServer.SingleLogout
 	app.Apps.Fetch = fetcher(outboundClient(app.Cfg, 10*time.Second))
 	app.Apps.OnChange = func(tenantID, clientID string) {
 		op.ApplicationChanged(tenantID, clientID)
@@ -194,6 +200,9 @@ func (s *Server) sweep(ctx context.Context) {
 		}
 		if _, err := s.app.Store.CASTickets().DeleteExpired(ctx, s.app.Now().Add(-time.Minute)); err != nil && ctx.Err() == nil {
 			s.log.Warn("sweeping expired CAS tickets", "err", err)
+		}
+		if _, err := s.app.Store.CASLogins().DeleteExpired(ctx, s.app.Now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("sweeping ended CAS logins", "err", err)
 		}
 		if _, err := s.app.Store.SAMLSessions().DeleteExpired(ctx, s.app.Now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("sweeping ended SAML sessions", "err", err)

@@ -420,6 +420,21 @@ type CASTicket struct {
 	UsedAt        time.Time
 }
 
+// CASLogin records that an SSO session signed in to a CAS application
+// taking back-channel logout: the service ticket it validated, sealed
+// (the application keys its own session by the ticket, which its logout
+// request names as SessionIndex), and the service the ticket was for.
+type CASLogin struct {
+	TenantID      string
+	TicketHash    []byte
+	SID           string
+	ApplicationID string
+	Service       string
+	SealedTicket  []byte
+	CreatedAt     time.Time
+	ExpiresAt     time.Time // when the session would have ended at the latest
+}
+
 // SAMLSession records that an SSO session signed in to a SAML service
 // provider, with the NameID and SessionIndex its assertion carried, for
 // single logout. A session has one row per application, so it keeps one

@@ -44,6 +44,7 @@ type Repos interface {
 	AppOrgs() AppOrgRepo
 	Attributes() AttributeRepo
 	CASTickets() CASTicketRepo
+	CASLogins() CASLoginRepo
 	SAMLSessions() SAMLSessionRepo
 	MFACredentials() MFACredentialRepo
 }
@@ -363,6 +364,17 @@ type CASTicketRepo interface {
 	Delete(ctx context.Context, tenantID string, hash []byte) error
 	// DeleteForSession removes the tickets of an SSO session (logout).
 	DeleteForSession(ctx context.Context, tenantID, sid string) error
+	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
+}
+
+// CASLoginRepo records the CAS applications each SSO session signed in to
+// that take back-channel logout.
+type CASLoginRepo interface {
+	// Create records l; a login of the same ticket is left as it is.
+	Create(ctx context.Context, l *CASLogin) error
+	// TakeForSession removes a session's logins and returns them, oldest
+	// first: of two concurrent calls, each login goes to one.
+	TakeForSession(ctx context.Context, tenantID, sid string) ([]CASLogin, error)
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
 }
 

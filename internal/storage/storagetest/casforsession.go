@@ -119,3 +119,41 @@ func testCASTicketsForSession(t *testing.T, s storage.Store) {
 		t.Fatalf("ticket stored in a transaction: %v", err)
 	}
 }
+
+// testCASLogins: a session's logins are taken once, oldest first, and
+// only the tenant's; a second record of a ticket is left alone; expired
+// ones are swept.
+func testCASLogins(t *testing.T, s storage.Store) {
+	mustTenant(t, s, "t1")
+	mustTenant(t, s, "t2")
+	login := func(tenant, hash, sid string, created time.Time) *storage.CASLogin {
+		l := &storage.CASLogin{TenantID: tenant, TicketHash: []byte(hash), SID: sid, ApplicationID: "a", Service: "https://app/" + hash,
+			SealedTicket: []byte("sealed-" + hash), CreatedAt: created, ExpiresAt: created.Add(time.Hour)}
+		if err := s.CASLogins().Create(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	second := login("t1", "h2", "s1", now.Add(time.Second))
+	first := login("t1", "h1", "s1", now)
+	login("t1", "h3", "s2", now)
+	other := login("t2", "h4", "s1", now)
+	// The same ticket again: no error, no second row, the first kept.
+	if err := s.CASLogins().Create(ctx, &storage.CASLogin{TenantID: "t1", TicketHash: []byte("h1"), SID: "s1", ApplicationID: "b",
+		Service: "https://other/", SealedTicket: []byte("x"), CreatedAt: now, ExpiresAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.CASLogins().TakeForSession(ctx, "t1", "s1")
+	if err != nil || len(got) != 2 || fmt.Sprintf("%+v", got[0]) != fmt.Sprintf("%+v", *first) || fmt.Sprintf("%+v", got[1]) != fmt.Sprintf("%+v", *second) {
+		t.Fatalf("take = %+v, %v\nwant %+v, %+v", got, err, first, second)
+	}
+	if again, err := s.CASLogins().TakeForSession(ctx, "t1", "s1"); err != nil || len(again) != 0 {
+		t.Fatalf("taken twice: %+v, %v", again, err)
+	}
+	if got, err := s.CASLogins().TakeForSession(ctx, "t2", "s1"); err != nil || len(got) != 1 || string(got[0].TicketHash) != string(other.TicketHash) {
+		t.Fatalf("the other tenant's login: %+v, %v", got, err)
+	}
+	if n, err := s.CASLogins().DeleteExpired(ctx, now.Add(2*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("swept %d, %v; want the one left", n, err)
+	}
+}

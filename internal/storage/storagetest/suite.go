@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"CASTickets", testCASTickets},
 		{"CASTicketsWithTheirUser", testCASTicketsWithUser},
 		{"CASTicketsForSession", testCASTicketsForSession},
+		{"CASLogins", testCASLogins},
 		{"SAMLEntityIDs", testSAMLEntityIDs},
 		{"SAMLSessions", testSAMLSessions},
 		{"Sessions", testSessions},
