@@ -115,6 +115,10 @@ type authnRequest struct {
 	acs        string
 	forceAuthn bool
 	isPassive  bool
+	// classes are the AuthnContext classes the answer may assert (nil:
+	// any); noContext: none Gatehouse can assert (acceptedClasses).
+	classes   []string
+	noContext bool
 }
 
 // checkAuthnRequest reads and checks an AuthnRequest (SAML Core 3.4.1,
@@ -149,8 +153,9 @@ func (s *Server) checkAuthnRequest(ctx context.Context, ip idp, in *inbound) (*a
 	if rf != nil {
 		return nil, rf
 	}
+	classes, ok := acceptedClasses(m.root)
 	return &authnRequest{app: m.app, id: req.ID, acs: acs, forceAuthn: req.ForceAuthn != nil && *req.ForceAuthn,
-		isPassive: req.IsPassive != nil && *req.IsPassive}, nil
+		isPassive: req.IsPassive != nil && *req.IsPassive, classes: classes, noContext: !ok}, nil
 }
 
 // chooseACS finds where the response goes: the registered ACS the request

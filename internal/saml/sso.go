@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authn"
 	"github.com/gatehouse/gatehouse/internal/failure"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/storage"
 	"github.com/gatehouse/gatehouse/internal/web"
 )
@@ -25,6 +26,8 @@ type pending struct {
 	ForceAuthn bool   `json:"f,omitempty"`
 	IsPassive  bool   `json:"p,omitempty"`
 	CreatedAt  int64  `json:"c"` // Unix ms: ForceAuthn needs a sign-in after this
+	// Classes are the AuthnContext classes the request accepts (nil: any).
+	Classes []string `json:"k,omitempty"`
 }
 
 const pendingContext = "saml-sso"
@@ -80,8 +83,15 @@ func (s *Server) authnPending(w http.ResponseWriter, r *http.Request, in *inboun
 		s.refused(w, r, rf)
 		return nil, nil, false
 	}
-	return &pending{TenantID: ip.tenant.ID, AppID: ar.app.ID, RequestID: ar.id, ACS: ar.acs, RelayState: in.RelayState,
-		ForceAuthn: ar.forceAuthn, IsPassive: ar.isPassive, CreatedAt: s.Now().UnixMilli()}, ar.app, true
+	p := &pending{TenantID: ip.tenant.ID, AppID: ar.app.ID, RequestID: ar.id, ACS: ar.acs, RelayState: in.RelayState,
+		ForceAuthn: ar.forceAuthn, IsPassive: ar.isPassive, CreatedAt: s.Now().UnixMilli(), Classes: ar.classes}
+	if ar.noContext {
+		// Nothing Gatehouse can assert would do: say so at once (SAML
+		// Core 3.3.2.2.1), before anyone signs in.
+		s.answerStatus(w, r, ar.app, p, statusResponder, statusNoAuthnContext)
+		return nil, nil, false
+	}
+	return p, ar.app, true
 }
 
 // idpInitiated signs the user in to the service provider sp at its
@@ -149,7 +159,14 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, app *apps.App, 
 		}
 		return
 	}
-	if web.NeedsSecondFactor(&app.Application, sess) {
+	// The class to assert: the session's own, or the strongest of the
+	// request's it reaches; none reached asks for the second factor.
+	strength := 1
+	if mfa.HasSecondFactor(sess) {
+		strength = 2
+	}
+	class := chooseClass(p.Classes, strength, authnClassFor(sess.AMR))
+	if web.NeedsSecondFactor(&app.Application, sess) || class == "" {
 		if p.IsPassive {
 			s.answerStatus(w, r, app, p, statusResponder, statusNoPassive)
 			return
@@ -189,7 +206,7 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, app *apps.App, 
 	ip := s.idpOf(r)
 	msg, err := buildResponse(sg, &app.SAML, &assertionFacts{issuer: ip.entityID, audience: app.SAML.EntityID, recipient: p.ACS,
 		inResponseTo: p.RequestID, nameID: row.NameID, nameIDFormat: row.NameIDFormat, sessionIndex: row.SessionIndex,
-		authnInstant: sess.AuthTime, authnClass: authnClassFor(sess.AMR), sessionEnd: sess.ExpiresAt, lifetime: time.Duration(app.SAML.AssertionLifetime) * time.Second,
+		authnInstant: sess.AuthTime, authnClass: class, sessionEnd: sess.ExpiresAt, lifetime: time.Duration(app.SAML.AssertionLifetime) * time.Second,
 		attributes: attributesFor(app.Mappings, u, grant)}, now)
 	if err != nil {
 		s.serverError(w, r, err)
@@ -217,7 +234,9 @@ func (s *Server) answerStatus(w http.ResponseWriter, r *http.Request, app *apps.
 // the second factor the application requires and that session lacks.
 func (s *Server) toLogin(w http.ResponseWriter, r *http.Request, app *apps.App, p *pending, stepUp *storage.Session) {
 	l := &authn.LoginRequest{TenantID: p.TenantID, ReturnPath: s.resumeURL(p), AppName: app.Name,
-		ExpiresAt: s.Now().Add(authn.LoginRequestLifetime).Unix()}
+		ExpiresAt: s.Now().Add(authn.LoginRequestLifetime).Unix(),
+		// A request that accepts only two-factor classes asks for the code.
+		MFA: chooseClass(p.Classes, 1, classPassword) == ""}
 	web.ToSignIn(w, r, s.Sealer, l, &app.Application, stepUp)
 }
 
