@@ -29,7 +29,10 @@ func testSAMLRequestedAuthnContext(t *testing.T, dsn string) {
 	admin := bearer(g.token(clientID, clientSecret, nil))
 	g.user(admin, map[string]any{"user_name": "alice", "password": alicePassword, "name": "Alice"})
 	sp := newSP(t, g, "spctx", saml.HTTPPostBinding)
-	registerSP(t, g, admin, "Context SAML", sp, nil, nil)
+	// A SAML-only mapping may be named by a URI, as AWS and others expect.
+	const awsName = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
+	registerSP(t, g, admin, "Context SAML", sp, nil, map[string]any{"claim_mappings": []map[string]any{
+		{"claim": awsName, "source": "user.user_name", "in": []string{"saml"}}}})
 	md, _ := idpMetadata(t, g)
 
 	request := func(comparison, class string, passive bool) (*saml.AuthnRequest, string) {
@@ -48,6 +51,7 @@ func testSAMLRequestedAuthnContext(t *testing.T, dsn string) {
 		}
 		return req, u.String()
 	}
+	var last *saml.Assertion
 	classOf := func(what string, req *saml.AuthnRequest, p page) string {
 		t.Helper()
 		msg := readPost(t, p).decoded(t, "SAMLResponse")
@@ -59,6 +63,7 @@ func testSAMLRequestedAuthnContext(t *testing.T, dsn string) {
 		if len(a.AuthnStatements) != 1 || a.AuthnStatements[0].AuthnContext.AuthnContextClassRef == nil {
 			t.Fatalf("%s: no AuthnContext class", what)
 		}
+		last = a
 		return a.AuthnStatements[0].AuthnContext.AuthnContextClassRef.Value
 	}
 	wantStatus := func(what, status string, p page) {
@@ -83,6 +88,10 @@ func testSAMLRequestedAuthnContext(t *testing.T, dsn string) {
 	req, u := request("exact", classPassword, false)
 	if got := classOf("exact Password", req, br.signIn(u, "alice", alicePassword)); got != classPassword {
 		t.Errorf("exact Password: class %q", got)
+	}
+	if st := last.AttributeStatements; len(st) != 1 || len(st[0].Attributes) != 1 || st[0].Attributes[0].Name != awsName ||
+		st[0].Attributes[0].NameFormat != "urn:oasis:names:tc:SAML:2.0:attrname-format:uri" || st[0].Attributes[0].Values[0].Value != "alice" {
+		t.Errorf("attributes: %+v", st)
 	}
 	req, u = request("minimum", classPasswordTransport, false)
 	if got := classOf("minimum PasswordProtectedTransport", req, br.get(u)); got != classPasswordTransport {

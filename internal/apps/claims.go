@@ -48,6 +48,18 @@ var reservedClaims = []string{"iss", "sub", "aud", "exp", "iat", "nbf", "auth_ti
 
 var claimNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$`)
 
+// samlAttrNameRE admits the names of mappings that go to SAML only: SAML
+// attribute names are often URIs (https://aws.amazon.com/SAML/Attributes/Role,
+// http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress),
+// so visible ASCII up to 256 characters, without quotes, angle brackets,
+// backslashes or braces.
+var samlAttrNameRE = regexp.MustCompile("^[A-Za-z_][!#-&(-;=?-\\[\\]_a-z|~]{0,255}$")
+
+// samlOnly reports whether a mapping goes to SAML attribute statements only.
+func (m *ClaimMapping) samlOnly() bool {
+	return len(m.In) > 0 && !slices.ContainsFunc(m.In, func(in string) bool { return in != InSAML })
+}
+
 var userFields = []string{"user_name", "name", "email", "mobile", "employee_id", "external_id", "first_name", "middle_name", "last_name"}
 
 func validSource(src string) bool {
@@ -75,8 +87,10 @@ func checkMappings(ms []ClaimMapping) error {
 	seen := map[string]bool{}
 	for _, m := range ms {
 		switch {
-		case !claimNameRE.MatchString(m.Claim):
-			return bad("The claim %q must be 1-64 characters: letters, digits, _ . : -, starting with a letter or _.", truncate(m.Claim, 64))
+		case m.samlOnly() && !samlAttrNameRE.MatchString(m.Claim):
+			return bad("The SAML attribute name %q must be 1-256 visible ASCII characters without quotes, < > \\ { } ^ or `, starting with a letter or _.", truncate(m.Claim, 64))
+		case !m.samlOnly() && !claimNameRE.MatchString(m.Claim):
+			return bad("The claim %q must be 1-64 characters: letters, digits, _ . : -, starting with a letter or _ (a mapping whose in is [\"saml\"] alone may use a URI).", truncate(m.Claim, 64))
 		case slices.Contains(reservedClaims, m.Claim):
 			return bad("The claim %q is set by the protocol and cannot be mapped.", m.Claim)
 		case seen[m.Claim]:

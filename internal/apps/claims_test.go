@@ -2,6 +2,7 @@ package apps
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/storage"
@@ -39,5 +40,37 @@ func TestTemplateMappings(t *testing.T) {
 	}
 	if !NeedsAccount([]ClaimMapping{{Claim: "x", Template: "a{account.name}"}}) {
 		t.Error("a template reading the account does not need it")
+	}
+}
+
+// TestClaimNames: token and CAS claims keep the JSON-friendly rule; a
+// mapping that goes to SAML alone may be named by a URI.
+func TestClaimNames(t *testing.T) {
+	const aws = "https://aws.amazon.com/SAML/Attributes/Role"
+	for _, tc := range []struct {
+		m   ClaimMapping
+		msg string // "" when accepted
+	}{
+		{ClaimMapping{Claim: "dept", Source: "user.name"}, ""},
+		{ClaimMapping{Claim: aws, Value: "x", In: []string{"saml"}}, ""},
+		{ClaimMapping{Claim: "urn:oid:0.9.2342.19200300.100.1.3", Source: "user.email", In: []string{"saml", "saml"}}, ""},
+		{ClaimMapping{Claim: aws, Value: "x"},
+			`The claim "https://aws.amazon.com/SAML/Attributes/Role" must be 1-64 characters: letters, digits, _ . : -, starting with a letter or _ (a mapping whose in is ["saml"] alone may use a URI).`},
+		{ClaimMapping{Claim: aws, Value: "x", In: []string{"saml", "id_token"}},
+			`The claim "https://aws.amazon.com/SAML/Attributes/Role" must be 1-64 characters: letters, digits, _ . : -, starting with a letter or _ (a mapping whose in is ["saml"] alone may use a URI).`},
+		{ClaimMapping{Claim: `a"b`, Value: "x", In: []string{"saml"}},
+			"The SAML attribute name \"a\\\"b\" must be 1-256 visible ASCII characters without quotes, < > \\ { } ^ or `, starting with a letter or _."},
+		{ClaimMapping{Claim: "https://x.example.com/" + strings.Repeat("a", 240), Value: "x", In: []string{"saml"}}, "too long"},
+		{ClaimMapping{Claim: "sub", Value: "x", In: []string{"saml"}}, `The claim "sub" is set by the protocol and cannot be mapped.`},
+	} {
+		err := checkMappings([]ClaimMapping{tc.m})
+		switch {
+		case tc.msg == "" && err != nil:
+			t.Errorf("%q refused: %v", tc.m.Claim, err)
+		case tc.msg == "too long" && err == nil:
+			t.Errorf("%q accepted", tc.m.Claim)
+		case tc.msg != "" && tc.msg != "too long" && (err == nil || !strings.HasSuffix(err.Error(), ": "+tc.msg)):
+			t.Errorf("%q: %v, want %s", tc.m.Claim, err, tc.msg)
+		}
 	}
 }
