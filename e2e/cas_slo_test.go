@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crewjam/saml"
 )
 
 // logoutNotice is a back-channel logout request as a CAS client reads it.
@@ -137,6 +139,29 @@ func testCASBackChannelLogout(t *testing.T, dsn string) {
 		t.Fatalf("global logout: %d", p.status)
 	}
 	want("global logout", map[string]string{"/wiki/home": wiki})
+
+	// SAML single logout, started by a service provider the session also
+	// signed in to.
+	sp := newSP(t, g, "spcasslo", saml.HTTPPostBinding)
+	registerSP(t, g, admin, "Payroll", sp, map[string]any{"name_id_format": "email"}, nil)
+	br.signIn(g.url+"/api/v1/cas/login?service="+url.QueryEscape(svc.URL+"/quiet/home"), "alice", alicePassword)
+	wiki = ticketFor("wiki", true)
+	req, err := sp.MakeAuthenticationRequest(sp.GetSSOBindingLocation(saml.HTTPRedirectBinding), saml.HTTPRedirectBinding, saml.HTTPPostBinding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := req.Redirect("", sp)
+	if _, err := parseResponse(sp, readPost(t, br.get(u.String())).decoded(t, "SAMLResponse"), []string{req.ID}); err != nil {
+		t.Fatalf("SAML SSO: %v", err)
+	}
+	lr, err := sp.MakeLogoutRequest(sp.GetSLOBindingLocation(saml.HTTPRedirectBinding), "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if post := readPost(t, br.get(lr.Redirect("").String())); post.action != sp.SloURL.String() {
+		t.Fatalf("SAML logout answered at %s", post.action)
+	}
+	want("SAML single logout", map[string]string{"/wiki/home": wiki})
 
 	// Nothing is left to send: a second logout tells no one.
 	br.get(g.url + "/api/v1/cas/logout")
