@@ -146,12 +146,8 @@ func testCASBackChannelLogout(t *testing.T, dsn string) {
 	registerSP(t, g, admin, "Payroll", sp, map[string]any{"name_id_format": "email"}, nil)
 	br.signIn(g.url+"/api/v1/cas/login?service="+url.QueryEscape(svc.URL+"/quiet/home"), "alice", alicePassword)
 	wiki = ticketFor("wiki", true)
-	req, err := sp.MakeAuthenticationRequest(sp.GetSSOBindingLocation(saml.HTTPRedirectBinding), saml.HTTPRedirectBinding, saml.HTTPPostBinding)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, _ := req.Redirect("", sp)
-	if _, err := parseResponse(sp, readPost(t, br.get(u.String())).decoded(t, "SAMLResponse"), []string{req.ID}); err != nil {
+	req, u := authnRedirect(t, sp, "", false)
+	if _, err := parseResponse(sp, readPost(t, br.get(u)).decoded(t, "SAMLResponse"), []string{req.ID}); err != nil {
 		t.Fatalf("SAML SSO: %v", err)
 	}
 	lr, err := sp.MakeLogoutRequest(sp.GetSLOBindingLocation(saml.HTTPRedirectBinding), "alice@example.com")

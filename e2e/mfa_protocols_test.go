@@ -113,18 +113,7 @@ func testMFAStepUpProtocols(t *testing.T, dsn string) {
 	md, _ := idpMetadata(t, g)
 	authnRequest := func(sp *saml.ServiceProvider, passive bool) (*saml.AuthnRequest, string) {
 		t.Helper()
-		req, err := sp.MakeAuthenticationRequest(sp.GetSSOBindingLocation(saml.HTTPRedirectBinding), saml.HTTPRedirectBinding, saml.HTTPPostBinding)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if passive {
-			req.IsPassive = &passive
-		}
-		u, err := req.Redirect("relay-mfa", sp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return req, u.String()
+		return authnRedirect(t, sp, "relay-mfa", passive)
 	}
 	assertion := func(what string, sp *saml.ServiceProvider, req *saml.AuthnRequest, p page) *saml.Assertion {
 		t.Helper()

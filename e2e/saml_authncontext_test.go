@@ -38,18 +38,7 @@ func testSAMLRequestedAuthnContext(t *testing.T, dsn string) {
 	request := func(comparison, class string, passive bool) (*saml.AuthnRequest, string) {
 		t.Helper()
 		sp.RequestedAuthnContext = &saml.RequestedAuthnContext{Comparison: comparison, AuthnContextClassRef: class}
-		req, err := sp.MakeAuthenticationRequest(sp.GetSSOBindingLocation(saml.HTTPRedirectBinding), saml.HTTPRedirectBinding, saml.HTTPPostBinding)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if passive {
-			req.IsPassive = &passive
-		}
-		u, err := req.Redirect("relay-ctx", sp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return req, u.String()
+		return authnRedirect(t, sp, "relay-ctx", passive)
 	}
 	var last *saml.Assertion
 	classOf := func(what string, req *saml.AuthnRequest, p page) string {

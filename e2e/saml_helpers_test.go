@@ -109,6 +109,24 @@ func registerSP(t *testing.T, g *gh, auth map[string]string, name string, sp *sa
 	return id
 }
 
+// authnRedirect makes sp's AuthnRequest for the Redirect binding (the
+// answer by POST), passive when asked, and the URL that carries it.
+func authnRedirect(t *testing.T, sp *saml.ServiceProvider, relay string, passive bool) (*saml.AuthnRequest, string) {
+	t.Helper()
+	req, err := sp.MakeAuthenticationRequest(sp.GetSSOBindingLocation(saml.HTTPRedirectBinding), saml.HTTPRedirectBinding, saml.HTTPPostBinding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if passive {
+		req.IsPassive = &passive
+	}
+	u, err := req.Redirect(relay, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req, u.String()
+}
+
 // samlPost is an auto-posting page of Gatehouse: where it posts and what.
 type samlPost struct {
 	action string
