@@ -45,6 +45,9 @@ func testCASBackChannelLogout(t *testing.T, dsn string) {
 			t.Errorf("logout request to %s: %v (%s)", r.URL.Path, err, r.Header.Get("Content-Type"))
 		}
 		notices <- n
+		if r.URL.Path == "/mail-slo" {
+			w.WriteHeader(http.StatusServiceUnavailable) // counted as refused
+		}
 	}))
 	defer svc.Close()
 
@@ -162,4 +165,30 @@ func testCASBackChannelLogout(t *testing.T, dsn string) {
 	// Nothing is left to send: a second logout tells no one.
 	br.get(g.url + "/api/v1/cas/logout")
 	want("logout without a session", map[string]string{})
+
+	// The metrics count them by result.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		body := string(g.call("GET", "/metrics", nil, nil).body)
+		ok := strings.Contains(body, `gatehouse_cas_logout_requests_total{result="ok"} 3`) &&
+			strings.Contains(body, `gatehouse_cas_logout_requests_total{result="refused"} 1`)
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("logout metrics:\n%s", grepLines(body, "gatehouse_cas_logout"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -36,6 +36,12 @@ type Server struct {
 	// taken over the response (the wiring sends the browser through the
 	// session's SAML service providers first, as OIDC logout does).
 	AfterLogout func(w http.ResponseWriter, r *http.Request, tenantID, sid, next string) bool
+	// LogoutSent, when set, counts each back-channel logout request by
+	// its result: "ok", "refused" (a status of 300 or more) or "failed".
+	LogoutSent func(result string)
+
+	// sends are the back-channel logout rounds in flight (WaitLogouts).
+	sends sync.WaitGroup
 
 	services serviceCache
 }

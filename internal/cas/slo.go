@@ -65,12 +65,34 @@ func (s *Server) SingleLogout(ctx context.Context, tenantID, sid string) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sloTimeout)
+	s.sends.Add(1)
 	go func() {
+		defer s.sends.Done()
 		defer cancel()
 		for i := range logins {
 			s.sendLogout(ctx, list, &logins[i])
 		}
 	}()
+}
+
+// WaitLogouts waits for the back-channel logout requests in flight, or
+// for ctx to end (a shutdown lets them finish within its grace period).
+func (s *Server) WaitLogouts(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		s.sends.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+func (s *Server) countLogout(result string) {
+	if s.LogoutSent != nil {
+		s.LogoutSent(result)
+	}
 }
 
 // sendLogout POSTs one logout request, if the application is still
@@ -100,13 +122,17 @@ func (s *Server) sendLogout(ctx context.Context, list []*apps.App, l *storage.CA
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	res, err := s.Client.Do(req)
 	if err != nil {
+		s.countLogout("failed")
 		s.Log.WarnContext(ctx, "cas: single logout: request failed", "application", app.ID, "url", target, "err", err)
 		return
 	}
 	res.Body.Close()
 	if res.StatusCode >= 300 {
+		s.countLogout("refused")
 		s.Log.WarnContext(ctx, "cas: single logout: refused", "application", app.ID, "url", target, "status", res.StatusCode)
+		return
 	}
+	s.countLogout("ok")
 }
 
 // logoutRequest is the LogoutRequest of CAS back-channel logout (SAML 2.0

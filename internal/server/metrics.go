@@ -20,6 +20,8 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	inflight prometheus.Gauge
 	series   sync.Map // seriesKey -> *series
+	// casLogouts counts back-channel logout requests by result.
+	casLogouts *prometheus.CounterVec
 }
 
 func newMetrics(store *sqlstore.Store) *metrics {
@@ -37,7 +39,11 @@ func newMetrics(store *sqlstore.Store) *metrics {
 		Name: "gatehouse_http_requests_in_flight",
 		Help: "HTTP requests being served.",
 	})
-	m.reg.MustRegister(m.requests, m.duration, m.inflight,
+	m.casLogouts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gatehouse_cas_logout_requests_total",
+		Help: "CAS back-channel logout requests sent, by result: ok, refused (status 300 or more), failed (no answer).",
+	}, []string{"result"})
+	m.reg.MustRegister(m.requests, m.duration, m.inflight, m.casLogouts,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	read, write := store.DBs()
 	if read == write {

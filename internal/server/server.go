@@ -36,6 +36,8 @@ type Server struct {
 	// quiet are the route patterns whose successful requests are logged
 	// at debug (web.Route.Public); read-only once New returns.
 	quiet map[string]bool
+	// cas is waited for at shutdown (its back-channel logout requests).
+	cas *cas.Server
 }
 
 // New builds the routes of app.
@@ -71,6 +73,8 @@ func New(app *App) (*Server, error) {
 	}
 	casServer.AfterLogout = samlIdP.LogoutRound
 	samlIdP.OnSessionEnd = casServer.SingleLogout
+	casServer.LogoutSent = func(result string) { s.metrics.casLogouts.WithLabelValues(result).Inc() }
+	s.cas = casServer
 	app.Apps.Fetch = fetcher(outboundClient(app.Cfg, 10*time.Second))
 	app.Apps.OnChange = func(tenantID, clientID string) {
 		op.ApplicationChanged(tenantID, clientID)
@@ -176,6 +180,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		return err
 	}
+	// Logouts made just before the signal still tell their CAS
+	// applications, within the same grace period.
+	s.cas.WaitLogouts(sctx)
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
