@@ -12,10 +12,19 @@ type casLoginRepo struct{ repos }
 
 const casLoginCols = "ticket_hash, sid, application_id, service, sealed_ticket, created_at, expires_at"
 
+// Create commits lazily, as the tickets do (lazycommit.go): it is written
+// on the validation's path, and a power loss within a moment of it costs
+// one application its logout request, nothing more.
 func (x casLoginRepo) Create(ctx context.Context, l *storage.CASLogin) error {
-	_, err := x.w.ExecContext(ctx, x.d.q("INSERT INTO cas_logins (tenant_id, "+casLoginCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ticket_hash) DO NOTHING"),
-		l.TenantID, l.TicketHash, l.SID, l.ApplicationID, l.Service, l.SealedTicket, ms(l.CreatedAt), ms(l.ExpiresAt))
-	return mapErr(err)
+	return x.lazyWrite(ctx, func(q querier, lazy bool) error {
+		query := "INSERT INTO cas_logins (tenant_id, " + casLoginCols + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ticket_hash) DO NOTHING"
+		if lazy {
+			query += " RETURNING " + pgLazyCommit
+		}
+		_, err := q.ExecContext(ctx, x.d.q(query),
+			l.TenantID, l.TicketHash, l.SID, l.ApplicationID, l.Service, l.SealedTicket, ms(l.CreatedAt), ms(l.ExpiresAt))
+		return mapErr(err)
+	})
 }
 
 func (x casLoginRepo) TakeForSession(ctx context.Context, tenantID, sid string) ([]storage.CASLogin, error) {

@@ -12,8 +12,9 @@ import (
 
 // Lazy commits: writes whose loss on a power failure is harmless enough
 // that they need not wait for a flush to disk. Today only CAS tickets
-// (single-use, alive for seconds) are written this way; every other write
-// stays fully durable.
+// (single-use, alive for seconds) and the CAS logins kept for back-channel
+// logout (losing one costs one logout request) are written this way;
+// every other write stays fully durable.
 //
 // What a lazy commit keeps and what it gives up, on both backends:
 //   - it is atomic and isolated like any commit, and visible to every
