@@ -75,7 +75,8 @@ func (s *Server) ssoPost(w http.ResponseWriter, r *http.Request) {
 }
 
 // authnPending checks an AuthnRequest and makes its pending sign-in; on
-// failure it has written the error page.
+// failure it has written the answer: the error page, or a NoAuthnContext
+// Response to the ACS when no class it accepts can be asserted.
 func (s *Server) authnPending(w http.ResponseWriter, r *http.Request, in *inbound) (*pending, *apps.App, bool) {
 	ip := s.idpOf(r)
 	ar, rf := s.checkAuthnRequest(r.Context(), ip, in)
