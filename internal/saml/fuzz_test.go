@@ -56,12 +56,20 @@ func parseAll(t *testing.T, raw, local string, into any) {
 		verified, _, err := verifyXML(root, nil)
 		if err == nil {
 			unmarshalElement(verified, into)
+			if local == "AuthnRequest" {
+				// What the request accepts is read from the same element.
+				if classes, ok := acceptedClasses(verified); ok && len(classes) > 2*maxRequestedClasses {
+					t.Fatalf("%d accepted classes", len(classes))
+				}
+			}
 		}
 	}
 }
 
 func FuzzAuthnRequest(f *testing.F) {
 	seeds(f, testRequestWith("https://sp.example.com"))
+	f.Add(base64.StdEncoding.EncodeToString([]byte(strings.Replace(testRequestWith("https://sp.example.com"), "</samlp:AuthnRequest>",
+		`<samlp:RequestedAuthnContext Comparison="minimum"><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef></samlp:RequestedAuthnContext></samlp:AuthnRequest>`, 1))))
 	f.Fuzz(func(t *testing.T, raw string) {
 		parseAll(t, raw, "AuthnRequest", &saml.AuthnRequest{})
 	})
