@@ -58,6 +58,7 @@ func oidcDefaults(protocol string) map[string]any {
 		"require_pkce": false, "require_consent": false, "access_token_lifetime": 7200.0,
 		"refresh_token_lifetime": 0.0, "id_token_lifetime": 3600.0, "access_token_format": "opaque",
 		"id_token_signed_response_alg": "RS256", "api_scopes": []any{}, "allowed_api_scopes": []any{},
+		"backchannel_logout_uri": "", "backchannel_logout_session_required": false,
 	}
 }
 

@@ -170,13 +170,13 @@ func testCASBackChannelLogout(t *testing.T, dsn string) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		body := string(g.call("GET", "/metrics", nil, nil).body)
-		ok := strings.Contains(body, `gatehouse_cas_logout_requests_total{result="ok"} 3`) &&
-			strings.Contains(body, `gatehouse_cas_logout_requests_total{result="refused"} 1`)
+		ok := strings.Contains(body, `gatehouse_backchannel_logout_requests_total{protocol="cas",result="ok"} 3`) &&
+			strings.Contains(body, `gatehouse_backchannel_logout_requests_total{protocol="cas",result="refused"} 1`)
 		if ok {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("logout metrics:\n%s", grepLines(body, "gatehouse_cas_logout"))
+			t.Fatalf("logout metrics:\n%s", grepLines(body, "gatehouse_backchannel_logout"))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

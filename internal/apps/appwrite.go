@@ -51,6 +51,9 @@ type OIDCWrite struct {
 	IDTokenSignedAlg        opt.String                 `json:"id_token_signed_response_alg"`
 	APIScopes               opt.Value[[]string]        `json:"api_scopes"`
 	AllowedAPIScopes        opt.Value[[]string]        `json:"allowed_api_scopes"`
+	BackchannelLogoutURI    opt.String                 `json:"backchannel_logout_uri"`
+	// BackchannelLogoutSessionRequired: true or false (null keeps it).
+	BackchannelLogoutSessionRequired opt.Bool `json:"backchannel_logout_session_required"`
 }
 
 // apply copies what w sends onto s.
@@ -96,4 +99,8 @@ func (w *OIDCWrite) apply(s *OIDCSettings) {
 	setStr(&s.IDTokenSignedAlg, w.IDTokenSignedAlg)
 	setList(&s.APIScopes, w.APIScopes)
 	setList(&s.AllowedAPIScopes, w.AllowedAPIScopes)
+	setStr(&s.BackchannelLogoutURI, w.BackchannelLogoutURI)
+	if w.BackchannelLogoutSessionRequired.Set {
+		s.BackchannelLogoutSessionRequired = w.BackchannelLogoutSessionRequired.V
+	}
 }

@@ -36,6 +36,14 @@ type OIDCSettings struct {
 	// AllowedAPIScopes are other applications' API scopes this
 	// application's clients may request; the token endpoint refuses others.
 	AllowedAPIScopes []string `json:"allowed_api_scopes"`
+	// BackchannelLogoutURI receives a logout token when an SSO session the
+	// application got an ID token from ends by a logout (OpenID Connect
+	// Back-Channel Logout 1.0); "" (default): it is not told.
+	BackchannelLogoutURI string `json:"backchannel_logout_uri"`
+	// BackchannelLogoutSessionRequired is the registration parameter of
+	// the same name: the logout token must name the session (sid), which
+	// Gatehouse's always do.
+	BackchannelLogoutSessionRequired bool `json:"backchannel_logout_session_required"`
 }
 
 // Grant types, client authentication methods and formats.
@@ -143,6 +151,12 @@ func (s *OIDCSettings) validate() error {
 	if s.TokenEndpointAuthMethod == AuthPrivateKeyJWT {
 		if s.JWKSURI == "" && len(s.JWKS) == 0 {
 			return appInvalid("APP.0016", "oidc.jwks", "private_key_jwt needs oidc.jwks or oidc.jwks_uri.")
+		}
+	}
+	if s.BackchannelLogoutURI != "" {
+		u, err := url.Parse(s.BackchannelLogoutURI)
+		if err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" || u.Fragment != "" || u.User != nil || len(s.BackchannelLogoutURI) > 2048 {
+			return appInvalid("APP.0068", "oidc.backchannel_logout_uri", "The oidc.backchannel_logout_uri must be an absolute http or https URL without user info or fragment, at most 2048 characters.")
 		}
 	}
 	if s.JWKSURI != "" {

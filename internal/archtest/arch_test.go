@@ -46,7 +46,7 @@ func layer(path string) string {
 		return "storage"
 	case strings.HasPrefix(p, "internal/api/"), strings.HasPrefix(p, "internal/web"),
 		strings.HasPrefix(p, "internal/oidc"), strings.HasPrefix(p, "internal/saml"), strings.HasPrefix(p, "internal/cas"),
-		strings.HasPrefix(p, "internal/formfill"):
+		strings.HasPrefix(p, "internal/formfill"), p == "internal/backchannel":
 		return "protocol"
 	case p == "internal/server", strings.HasPrefix(p, "cmd/"), strings.HasPrefix(p, "e2e"), strings.HasPrefix(p, "bench"),
 		p == "internal/archtest":

@@ -11,8 +11,8 @@ import (
 )
 
 // logout is /api/v1/cas/logout?service= (CAS protocol section 2.3): it
-// ends the SSO session and its tickets, tells the CAS applications that
-// take back-channel logout (SingleLogout), sends the browser through the
+// ends the SSO session and its tickets, tells the applications that take
+// back-channel logout (OnSessionEnd, SingleLogout), sends the browser through the
 // session's SAML service providers (AfterLogout), then returns to service
 // when that is a registered service, else shows a signed-out page.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -29,7 +29,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		sid = s.Sessions.SIDOf(r.Context(), t.ID, ck.Value)
 	}
 	web.EndSession(w, r, s.Sessions, t.ID, s.SecureCookies)
-	s.SingleLogout(r.Context(), t.ID, sid)
+	s.endedSession(r.Context(), t.ID, sid)
 	next := ""
 	if service := r.URL.Query().Get("service"); service != "" {
 		if app, err := s.appFor(r.Context(), t.ID, service); err == nil && app != nil {

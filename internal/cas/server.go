@@ -11,6 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/apps"
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authn"
+	"github.com/gatehouse/gatehouse/internal/backchannel"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/storage"
 	"github.com/gatehouse/gatehouse/internal/web"
@@ -36,12 +37,13 @@ type Server struct {
 	// taken over the response (the wiring sends the browser through the
 	// session's SAML service providers first, as OIDC logout does).
 	AfterLogout func(w http.ResponseWriter, r *http.Request, tenantID, sid, next string) bool
-	// LogoutSent, when set, counts each back-channel logout request by
-	// its result: "ok", "refused" (a status of 300 or more) or "failed".
-	LogoutSent func(result string)
-
-	// sends are the back-channel logout rounds in flight (WaitLogouts).
-	sends sync.WaitGroup
+	// Notices sends the back-channel logout requests (SingleLogout); nil:
+	// none are sent.
+	Notices *backchannel.Sender
+	// OnSessionEnd, when set, is called when /logout ends the SSO session
+	// sid, to tell every protocol's applications (the wiring calls
+	// SingleLogout from it); unset, /logout calls SingleLogout itself.
+	OnSessionEnd func(ctx context.Context, tenantID, sid string)
 
 	services serviceCache
 }

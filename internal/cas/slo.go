@@ -3,7 +3,6 @@ package cas
 import (
 	"context"
 	"encoding/xml"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -44,11 +43,10 @@ func (s *Server) recordLogin(ctx context.Context, ticket string, v *validated) {
 }
 
 // SingleLogout sends the back-channel logout requests of session sid,
-// which a logout has just ended, in the background: each application is
-// tried once (a failure is logged at warn level) and the session's
-// records go either way.
+// which a logout has just ended, in the background (Notices): each
+// application is tried once, and the session's records go either way.
 func (s *Server) SingleLogout(ctx context.Context, tenantID, sid string) {
-	if sid == "" {
+	if sid == "" || s.Notices == nil {
 		return
 	}
 	logins, err := s.Store.CASLogins().TakeForSession(ctx, tenantID, sid)
@@ -64,35 +62,11 @@ func (s *Server) SingleLogout(ctx context.Context, tenantID, sid string) {
 		s.Log.ErrorContext(ctx, "cas: single logout: applications", "err", err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sloTimeout)
-	s.sends.Add(1)
-	go func() {
-		defer s.sends.Done()
-		defer cancel()
+	s.Notices.Go(ctx, sloTimeout, func(ctx context.Context) {
 		for i := range logins {
 			s.sendLogout(ctx, list, &logins[i])
 		}
-	}()
-}
-
-// WaitLogouts waits for the back-channel logout requests in flight, or
-// for ctx to end (a shutdown lets them finish within its grace period).
-func (s *Server) WaitLogouts(ctx context.Context) {
-	done := make(chan struct{})
-	go func() {
-		s.sends.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-}
-
-func (s *Server) countLogout(result string) {
-	if s.LogoutSent != nil {
-		s.LogoutSent(result)
-	}
+	})
 }
 
 // sendLogout POSTs one logout request, if the application is still
@@ -112,27 +86,18 @@ func (s *Server) sendLogout(ctx context.Context, list []*apps.App, l *storage.CA
 		s.Log.ErrorContext(ctx, "cas: single logout: a sealed ticket does not open", "err", err, "application", app.ID)
 		return
 	}
-	target := app.CAS.LogoutTarget(l.Service)
-	body := url.Values{"logoutRequest": {logoutRequest(string(ticket), s.Now())}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
-	if err != nil {
-		s.Log.WarnContext(ctx, "cas: single logout: bad logout URL", "application", app.ID, "err", err)
+	s.Notices.Post(ctx, "cas", app.CAS.LogoutTarget(l.Service),
+		url.Values{"logoutRequest": {logoutRequest(string(ticket), s.Now())}}, "application", app.ID)
+}
+
+// endedSession tells the applications of every protocol that session sid
+// has ended (OnSessionEnd), or, unwired, this server's own.
+func (s *Server) endedSession(ctx context.Context, tenantID, sid string) {
+	if s.OnSessionEnd != nil {
+		s.OnSessionEnd(ctx, tenantID, sid)
 		return
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	res, err := s.Client.Do(req)
-	if err != nil {
-		s.countLogout("failed")
-		s.Log.WarnContext(ctx, "cas: single logout: request failed", "application", app.ID, "url", target, "err", err)
-		return
-	}
-	res.Body.Close()
-	if res.StatusCode >= 300 {
-		s.countLogout("refused")
-		s.Log.WarnContext(ctx, "cas: single logout: refused", "application", app.ID, "url", target, "status", res.StatusCode)
-		return
-	}
-	s.countLogout("ok")
+	s.SingleLogout(ctx, tenantID, sid)
 }
 
 // logoutRequest is the LogoutRequest of CAS back-channel logout (SAML 2.0

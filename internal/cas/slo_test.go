@@ -13,15 +13,16 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/apps"
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/backchannel"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/storage"
 	"github.com/gatehouse/gatehouse/internal/storage/sqlstore/sqltest"
 )
 
-// TestWaitLogoutsWaitsForTheRequests: a shutdown that waits with
-// WaitLogouts returns only once the logout requests in flight have been
-// answered (or its context ends), and counts them.
-func TestWaitLogoutsWaitsForTheRequests(t *testing.T) {
+// TestSingleLogoutIsWaitedFor: a shutdown that waits for the notices
+// (backchannel.Sender.Wait) returns only once the logout requests in
+// flight have been answered (or its context ends), and counts them.
+func TestSingleLogoutIsWaitedFor(t *testing.T) {
 	ctx := context.Background()
 	store := sqltest.Open(t, sqltest.SQLiteDSN(t))
 	now := time.Now().UTC()
@@ -43,12 +44,12 @@ func TestWaitLogoutsWaitsForTheRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	var counted atomic.Int32
-	s := &Server{Store: store, Apps: registry, Sealer: sealer, Log: log, Now: time.Now, Client: rp.Client(),
-		LogoutSent: func(result string) {
-			if result == "ok" {
-				counted.Add(1)
-			}
-		}}
+	notices := &backchannel.Sender{Client: rp.Client(), Log: log, Sent: func(protocol, result string) {
+		if protocol == "cas" && result == backchannel.OK {
+			counted.Add(1)
+		}
+	}}
+	s := &Server{Store: store, Apps: registry, Sealer: sealer, Log: log, Now: time.Now, Notices: notices}
 	registry.OnChange = s.ApplicationChanged
 	var w apps.AppWrite
 	json.Unmarshal([]byte(`{"name":"Wiki","protocol":"cas","cas":{"service_patterns":["`+rp.URL+`/*"],"logout_type":"back_channel"}}`), &w)
@@ -66,14 +67,14 @@ func TestWaitLogoutsWaitsForTheRequests(t *testing.T) {
 
 	// A wait that ends first returns without them.
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	s.WaitLogouts(short)
+	notices.Wait(short)
 	cancel()
 	if n := answered.Load(); n != 0 {
 		t.Fatalf("%d answered before the receiver was released", n)
 	}
 	close(release)
-	s.WaitLogouts(ctx)
+	notices.Wait(ctx)
 	if a, c := answered.Load(), counted.Load(); a != 2 || c != 2 {
-		t.Fatalf("after WaitLogouts: %d answered, %d counted; want 2 and 2", a, c)
+		t.Fatalf("after Wait: %d answered, %d counted; want 2 and 2", a, c)
 	}
 }

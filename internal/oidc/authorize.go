@@ -336,6 +336,7 @@ func (p *Provider) respond(w http.ResponseWriter, r *http.Request, cl *client, a
 			p.serverError(w, r, err)
 			return
 		}
+		p.recordLogin(r.Context(), g, now)
 		params.Set("id_token", idt)
 	}
 	if ar.State != "" {

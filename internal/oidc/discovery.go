@@ -78,7 +78,8 @@ func buildMetadata(iss, base string) []byte {
 		"request_parameter_supported":                    false,
 		"request_uri_parameter_supported":                false,
 		"frontchannel_logout_supported":                  false,
-		"backchannel_logout_supported":                   false,
+		"backchannel_logout_supported":                   true,
+		"backchannel_logout_session_supported":           true,
 		"authorization_response_iss_parameter_supported": false,
 		"service_documentation":                          base + "/api/openapi.json",
 	}

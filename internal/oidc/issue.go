@@ -143,6 +143,7 @@ func (p *Provider) issue(ctx context.Context, g *grantInfo, now time.Time) (*iss
 		if out.idToken, err = p.mintIDToken(ctx, g, "", now); err != nil {
 			return nil, err
 		}
+		p.recordLogin(ctx, g, now)
 	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/apps"
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authn"
+	"github.com/gatehouse/gatehouse/internal/backchannel"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/secret"
 	"github.com/gatehouse/gatehouse/internal/storage"
@@ -43,6 +44,9 @@ type Provider struct {
 	// through the session's SAML service providers first, and to next at
 	// the end); false leaves the response to the provider, as without it.
 	AfterLogout func(w http.ResponseWriter, r *http.Request, tenantID, sid, next string) bool
+	// Notices sends back-channel logout tokens (BackChannelLogout); nil:
+	// none are sent.
+	Notices *backchannel.Sender
 
 	clients    *clientCache
 	opaque     *opaqueCodec

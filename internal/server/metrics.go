@@ -20,8 +20,9 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	inflight prometheus.Gauge
 	series   sync.Map // seriesKey -> *series
-	// casLogouts counts back-channel logout requests by result.
-	casLogouts *prometheus.CounterVec
+	// logoutNotices counts back-channel logout requests by protocol and
+	// result.
+	logoutNotices *prometheus.CounterVec
 }
 
 func newMetrics(store *sqlstore.Store) *metrics {
@@ -39,11 +40,11 @@ func newMetrics(store *sqlstore.Store) *metrics {
 		Name: "gatehouse_http_requests_in_flight",
 		Help: "HTTP requests being served.",
 	})
-	m.casLogouts = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "gatehouse_cas_logout_requests_total",
-		Help: "CAS back-channel logout requests sent, by result: ok, refused (status 300 or more), failed (no answer).",
-	}, []string{"result"})
-	m.reg.MustRegister(m.requests, m.duration, m.inflight, m.casLogouts,
+	m.logoutNotices = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gatehouse_backchannel_logout_requests_total",
+		Help: "Back-channel logout requests sent (protocol cas: logoutRequest; oidc: logout token), by result: ok, refused (status 300 or more), failed (no answer).",
+	}, []string{"protocol", "result"})
+	m.reg.MustRegister(m.requests, m.duration, m.inflight, m.logoutNotices,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	read, write := store.DBs()
 	if read == write {

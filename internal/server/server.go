@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gatehouse/gatehouse/internal/api/mgmt"
+	"github.com/gatehouse/gatehouse/internal/backchannel"
 	"github.com/gatehouse/gatehouse/internal/cas"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/formfill"
@@ -36,8 +37,8 @@ type Server struct {
 	// quiet are the route patterns whose successful requests are logged
 	// at debug (web.Route.Public); read-only once New returns.
 	quiet map[string]bool
-	// cas is waited for at shutdown (its back-channel logout requests).
-	cas *cas.Server
+	// notices are the back-channel logout requests, waited for at shutdown.
+	notices *backchannel.Sender
 }
 
 // New builds the routes of app.
@@ -63,18 +64,25 @@ func New(app *App) (*Server, error) {
 		Audit: app.Audit, Pages: pages, CSRF: csrf, Log: app.Log, Now: app.Now}
 	samlIdP := &saml.Server{Store: app.Store, Apps: app.Apps, Keys: app.Keys, Sessions: app.Sessions, Sealer: app.Sealer, Audit: app.Audit,
 		Pages: pages, Log: app.Log, Now: app.Now, BaseURL: app.Cfg.BaseURL, SecureCookies: secure}
-	// OIDC, OneAccess and CAS logout tell the session's SAML service providers
-	// (the front-channel round of SAML single logout) before their redirect;
-	// every logout, SAML's included, tells the session's CAS applications
-	// that take back-channel logout (CAS logout does so itself).
+	// Every logout, whichever protocol ends the session, tells the
+	// applications that take back-channel logout: CAS logout requests and
+	// OIDC logout tokens, sent in the background (waited for at shutdown).
+	s.notices = &backchannel.Sender{Client: outboundClient(app.Cfg, 5*time.Second), Log: app.Log,
+		Sent: func(protocol, result string) { s.metrics.logoutNotices.WithLabelValues(protocol, result).Inc() }}
+	casServer.Notices, op.Notices = s.notices, s.notices
+	sessionEnded := func(ctx context.Context, tenantID, sid string) {
+		casServer.SingleLogout(ctx, tenantID, sid)
+		op.BackChannelLogout(ctx, tenantID, sid)
+	}
+	casServer.OnSessionEnd, samlIdP.OnSessionEnd = sessionEnded, sessionEnded
+	// OIDC, OneAccess and CAS logout then send the browser through the
+	// session's SAML service providers (the front-channel round of SAML
+	// single logout) before their redirect.
 	op.AfterLogout = func(w http.ResponseWriter, r *http.Request, tenantID, sid, next string) bool {
-		casServer.SingleLogout(r.Context(), tenantID, sid)
+		sessionEnded(r.Context(), tenantID, sid)
 		return samlIdP.LogoutRound(w, r, tenantID, sid, next)
 	}
 	casServer.AfterLogout = samlIdP.LogoutRound
-	samlIdP.OnSessionEnd = casServer.SingleLogout
-	casServer.LogoutSent = func(result string) { s.metrics.casLogouts.WithLabelValues(result).Inc() }
-	s.cas = casServer
 	app.Apps.Fetch = fetcher(outboundClient(app.Cfg, 10*time.Second))
 	app.Apps.OnChange = func(tenantID, clientID string) {
 		op.ApplicationChanged(tenantID, clientID)
@@ -182,7 +190,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	// Logouts made just before the signal still tell their CAS
 	// applications, within the same grace period.
-	s.cas.WaitLogouts(sctx)
+	s.notices.Wait(sctx)
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -210,6 +218,9 @@ func (s *Server) sweep(ctx context.Context) {
 		}
 		if _, err := s.app.Store.CASLogins().DeleteExpired(ctx, s.app.Now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("sweeping ended CAS logins", "err", err)
+		}
+		if _, err := s.app.Store.OIDCLogins().DeleteExpired(ctx, s.app.Now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("sweeping ended OIDC logins", "err", err)
 		}
 		if _, err := s.app.Store.SAMLSessions().DeleteExpired(ctx, s.app.Now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("sweeping ended SAML sessions", "err", err)

@@ -435,6 +435,17 @@ type CASLogin struct {
 	ExpiresAt     time.Time // when the session would have ended at the latest
 }
 
+// OIDCLogin records that an SSO session signed in to an OpenID Connect
+// application taking back-channel logout: the subject its ID tokens named.
+type OIDCLogin struct {
+	TenantID      string
+	SID           string
+	ApplicationID string
+	Subject       string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time // when the session would have ended at the latest
+}
+
 // SAMLSession records that an SSO session signed in to a SAML service
 // provider, with the NameID and SessionIndex its assertion carried, for
 // single logout. A session has one row per application, so it keeps one

@@ -45,6 +45,7 @@ type Repos interface {
 	Attributes() AttributeRepo
 	CASTickets() CASTicketRepo
 	CASLogins() CASLoginRepo
+	OIDCLogins() OIDCLoginRepo
 	SAMLSessions() SAMLSessionRepo
 	MFACredentials() MFACredentialRepo
 }
@@ -375,6 +376,18 @@ type CASLoginRepo interface {
 	// TakeForSession removes a session's logins and returns them, oldest
 	// first: of two concurrent calls, each login goes to one.
 	TakeForSession(ctx context.Context, tenantID, sid string) ([]CASLogin, error)
+	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
+}
+
+// OIDCLoginRepo records the OpenID Connect applications each SSO session
+// signed in to that take back-channel logout.
+type OIDCLoginRepo interface {
+	// Create records l; the session's row for the application, if any, is
+	// left as it is.
+	Create(ctx context.Context, l *OIDCLogin) error
+	// TakeForSession removes a session's logins and returns them, oldest
+	// first: of two concurrent calls, each login goes to one.
+	TakeForSession(ctx context.Context, tenantID, sid string) ([]OIDCLogin, error)
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
 }
 

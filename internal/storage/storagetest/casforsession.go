@@ -157,3 +157,35 @@ func testCASLogins(t *testing.T, s storage.Store) {
 		t.Fatalf("swept %d, %v; want the one left", n, err)
 	}
 }
+
+// testOIDCLogins: one row per session and application (the first kept),
+// taken once, oldest first, and only the tenant's; expired ones swept.
+func testOIDCLogins(t *testing.T, s storage.Store) {
+	mustTenant(t, s, "t1")
+	mustTenant(t, s, "t2")
+	login := func(tenant, sid, app, sub string, created time.Time) *storage.OIDCLogin {
+		l := &storage.OIDCLogin{TenantID: tenant, SID: sid, ApplicationID: app, Subject: sub, CreatedAt: created, ExpiresAt: created.Add(time.Hour)}
+		if err := s.OIDCLogins().Create(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	second := login("t1", "s1", "b", "u1", now.Add(time.Second))
+	first := login("t1", "s1", "a", "u1", now)
+	login("t1", "s1", "a", "other", now.Add(time.Minute)) // the same session and application: left alone
+	login("t1", "s2", "a", "u1", now)
+	login("t2", "s3", "a", "u9", now)
+	got, err := s.OIDCLogins().TakeForSession(ctx, "t1", "s1")
+	if err != nil || len(got) != 2 || fmt.Sprintf("%+v", got[0]) != fmt.Sprintf("%+v", *first) || fmt.Sprintf("%+v", got[1]) != fmt.Sprintf("%+v", *second) {
+		t.Fatalf("take = %+v, %v\nwant %+v, %+v", got, err, first, second)
+	}
+	if again, err := s.OIDCLogins().TakeForSession(ctx, "t1", "s1"); err != nil || len(again) != 0 {
+		t.Fatalf("taken twice: %+v, %v", again, err)
+	}
+	if other, err := s.OIDCLogins().TakeForSession(ctx, "t2", "s2"); err != nil || len(other) != 0 {
+		t.Fatalf("another tenant's session: %+v, %v", other, err)
+	}
+	if n, err := s.OIDCLogins().DeleteExpired(ctx, now.Add(2*time.Hour)); err != nil || n != 2 {
+		t.Fatalf("swept %d, %v; want the two left", n, err)
+	}
+}

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"CASTicketsWithTheirUser", testCASTicketsWithUser},
 		{"CASTicketsForSession", testCASTicketsForSession},
 		{"CASLogins", testCASLogins},
+		{"OIDCLogins", testOIDCLogins},
 		{"SAMLEntityIDs", testSAMLEntityIDs},
 		{"SAMLSessions", testSAMLSessions},
 		{"Sessions", testSessions},
