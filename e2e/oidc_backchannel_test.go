@@ -141,12 +141,33 @@ func testOIDCBackChannelLogout(t *testing.T, dsn string) {
 	}
 	want("CAS logout", sid, map[string][2]string{"/payroll/bcl": {payroll.conf.ClientID, "RS256"}})
 
-	// Nothing left: a second logout sends nothing; the metrics count three.
+	// An administrator disabling the user ends its sessions: the token
+	// comes, and the browser must sign in again (once enabled).
+	sid = sidOf(signIn(payroll))
+	if r := g.call("PUT", "/api/v2/tenant/users/"+aliceID+"/disable", nil, admin); r.status != 200 {
+		t.Fatalf("disable: %d %s", r.status, r.body)
+	}
+	want("user disabled", sid, map[string][2]string{"/payroll/bcl": {payroll.conf.ClientID, "RS256"}})
+	if r := g.call("PUT", "/api/v2/tenant/users/"+aliceID+"/enable", nil, admin); r.status != 200 {
+		t.Fatalf("enable: %d %s", r.status, r.body)
+	}
+	if p := br.get(payroll.conf.AuthCodeURL("st")); p.location != nil || !strings.Contains(p.body, `action="/api/v1/login/form"`) {
+		t.Fatalf("after disable and enable: want the sign-in page, got %d %v", p.status, p.location)
+	}
+
+	// Nothing left: a second logout sends nothing; the metrics count four.
 	br.get(issuer + "/logout")
 	want("logout without a session", "", map[string][2]string{})
-	if body := string(g.call("GET", "/metrics", nil, nil).body); !strings.Contains(body, `gatehouse_backchannel_logout_requests_total{protocol="oidc",result="ok"} 3`) {
+	if body := string(g.call("GET", "/metrics", nil, nil).body); !strings.Contains(body, `gatehouse_backchannel_logout_requests_total{protocol="oidc",result="ok"} 4`) {
 		t.Errorf("metrics:\n%s", grepLines(body, "gatehouse_backchannel_logout"))
 	}
+
+	// Deleting the user ends its sessions too.
+	sid = sidOf(signIn(payroll))
+	if r := g.call("DELETE", "/api/v2/tenant/users/"+aliceID, nil, admin); r.status != 200 && r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	want("user deleted", sid, map[string][2]string{"/payroll/bcl": {payroll.conf.ClientID, "RS256"}})
 }
 
 // discoveryJWKS is the provider's jwks_uri.

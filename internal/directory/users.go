@@ -25,6 +25,10 @@ type Users struct {
 	// MobileOptional lifts OneAccess's default rule that every user has a
 	// mobile number.
 	MobileOptional bool
+	// SessionsEnded, when set, is told the SSO sessions that disabling or
+	// deleting a user ended (the wiring sends the applications that take
+	// back-channel logout their notices).
+	SessionsEnded func(ctx context.Context, tenantID string, sids []string)
 }
 
 func userTarget(id string) audit.Target { return audit.Target{Type: "user", ID: id} }
@@ -258,27 +262,52 @@ func notFoundUser(err error) error {
 	return err
 }
 
-// Delete removes a user and its memberships.
+// Delete removes a user and its memberships, and ends its SSO sessions.
 func (s *Users) Delete(ctx context.Context, tenantID string, a audit.Actor, id string) error {
-	return s.Audit.Do(ctx, tenantID, a, "user.delete", userTarget(id), func(tx storage.Repos, _ *audit.Target) error {
+	var sids []string
+	err := s.Audit.Do(ctx, tenantID, a, "user.delete", userTarget(id), func(tx storage.Repos, _ *audit.Target) error {
+		var err error
+		if sids, err = tx.Sessions().DeleteForUser(ctx, tenantID, id); err != nil {
+			return err
+		}
 		return notFoundUser(tx.Users().Delete(ctx, tenantID, id))
 	})
+	if err == nil {
+		s.sessionsEnded(ctx, tenantID, sids)
+	}
+	return err
 }
 
-// SetDisabled enables or disables a user. A disabled user cannot sign in.
+// SetDisabled enables or disables a user. A disabled user cannot sign in,
+// and its SSO sessions end with the change.
 func (s *Users) SetDisabled(ctx context.Context, tenantID string, a audit.Actor, id string, disabled bool) error {
 	action := "user.enable"
 	if disabled {
 		action = "user.disable"
 	}
-	return s.Audit.Do(ctx, tenantID, a, action, userTarget(id), func(tx storage.Repos, _ *audit.Target) error {
+	var sids []string
+	err := s.Audit.Do(ctx, tenantID, a, action, userTarget(id), func(tx storage.Repos, _ *audit.Target) error {
 		_, err := tx.Users().Update(ctx, tenantID, id, func(u *storage.User) error {
 			u.Disabled = disabled
 			u.UpdatedAt = s.Now()
 			return nil
 		})
-		return notFoundUser(err)
+		if err != nil || !disabled {
+			return notFoundUser(err)
+		}
+		sids, err = tx.Sessions().DeleteForUser(ctx, tenantID, id)
+		return err
 	})
+	if err == nil {
+		s.sessionsEnded(ctx, tenantID, sids)
+	}
+	return err
+}
+
+func (s *Users) sessionsEnded(ctx context.Context, tenantID string, sids []string) {
+	if len(sids) > 0 && s.SessionsEnded != nil {
+		s.SessionsEnded(ctx, tenantID, sids)
+	}
 }
 
 // SetPassword is the administrator's password change: the new password

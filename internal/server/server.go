@@ -75,6 +75,13 @@ func New(app *App) (*Server, error) {
 		op.BackChannelLogout(ctx, tenantID, sid)
 	}
 	casServer.OnSessionEnd, samlIdP.OnSessionEnd = sessionEnded, sessionEnded
+	// So does an administrator disabling or deleting a user (no browser:
+	// SAML service providers, told only through the browser, are not).
+	app.Users.SessionsEnded = func(ctx context.Context, tenantID string, sids []string) {
+		for _, sid := range sids {
+			sessionEnded(ctx, tenantID, sid)
+		}
+	}
 	// OIDC, OneAccess and CAS logout then send the browser through the
 	// session's SAML service providers (the front-channel round of SAML
 	// single logout) before their redirect.

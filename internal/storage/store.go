@@ -205,7 +205,9 @@ type SessionRepo interface {
 	StepUp(ctx context.Context, tenantID string, hash, newHash []byte, authTime time.Time, amr []string, acr string) error
 	Delete(ctx context.Context, tenantID string, hash []byte) error
 	DeleteBySID(ctx context.Context, tenantID, sid string) error
-	DeleteForUser(ctx context.Context, tenantID, userID string) error
+	// DeleteForUser ends every session of a user and returns their sids,
+	// oldest first.
+	DeleteForUser(ctx context.Context, tenantID, userID string) ([]string, error)
 }
 
 // CodeRepo stores authorization codes.

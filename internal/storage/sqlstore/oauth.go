@@ -102,8 +102,28 @@ func (x sessionRepo) DeleteBySID(ctx context.Context, tenantID, sid string) erro
 	return x.deleteWhere(ctx, "sid = ?", tenantID, sid)
 }
 
-func (x sessionRepo) DeleteForUser(ctx context.Context, tenantID, userID string) error {
-	return x.deleteWhere(ctx, "user_id = ?", tenantID, userID)
+func (x sessionRepo) DeleteForUser(ctx context.Context, tenantID, userID string) (sids []string, err error) {
+	err = x.inTx(ctx, func(x repos) error {
+		sids = nil
+		rows, err := x.w.QueryContext(ctx, x.d.q("SELECT sid FROM sso_sessions WHERE tenant_id = ? AND user_id = ? ORDER BY created_at, sid"), tenantID, userID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var sid string
+			if err := rows.Scan(&sid); err != nil {
+				rows.Close()
+				return err
+			}
+			sids = append(sids, sid)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sessionRepo{x}.deleteWhere(ctx, "user_id = ?", tenantID, userID)
+	})
+	return sids, err
 }
 
 func (x sessionRepo) deleteWhere(ctx context.Context, cond, tenantID string, v any) error {

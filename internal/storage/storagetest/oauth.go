@@ -66,16 +66,21 @@ func testSessions(t *testing.T, s storage.Store) {
 	s.Sessions().Delete(ctx, "t1", s3.IDHash)
 	_, err = s.Sessions().GetByHash(ctx, "t1", s3.IDHash)
 	wantNotFound(t, "deleted", err)
-	s.Sessions().DeleteForUser(ctx, "t1", u.ID)
+	if sids, err := s.Sessions().DeleteForUser(ctx, "t1", u.ID); err != nil || len(sids) != 1 || sids[0] != sess.SID {
+		t.Fatalf("deleted for user: %v, %v; want [%s]", sids, err, sess.SID)
+	}
 	_, err = s.Sessions().GetByHash(ctx, "t1", sess.IDHash)
 	wantNotFound(t, "deleted for user", err)
+	if sids, err := s.Sessions().DeleteForUser(ctx, "t1", u.ID); err != nil || len(sids) != 0 {
+		t.Fatalf("deleted for user again: %v, %v", sids, err)
+	}
 
 	// Ending a session, however it ends, takes its CAS tickets (a
 	// proxy-granting ticket above all), and no one else's.
 	for i, end := range []func(x *storage.Session) error{
 		func(x *storage.Session) error { return s.Sessions().Delete(ctx, "t1", x.IDHash) },
 		func(x *storage.Session) error { return s.Sessions().DeleteBySID(ctx, "t1", x.SID) },
-		func(x *storage.Session) error { return s.Sessions().DeleteForUser(ctx, "t1", u.ID) },
+		func(x *storage.Session) error { _, err := s.Sessions().DeleteForUser(ctx, "t1", u.ID); return err },
 	} {
 		x, other := newSession("t1", u.ID, byte(10+2*i)), newSession("t1", u.ID, byte(11+2*i))
 		other.UserID = mustUser(t, s, newUser("t1", fmt.Sprintf("other%d", i))).ID
