@@ -32,15 +32,38 @@ type Sender struct {
 }
 
 // Go runs fn in the background with a context of its own that ends after
-// timeout (not with the request that caused it).
-func (s *Sender) Go(ctx context.Context, timeout time.Duration, fn func(ctx context.Context)) {
+// timeout (not with the request that caused it); the channel is closed
+// when fn returns.
+func (s *Sender) Go(ctx context.Context, timeout time.Duration, fn func(ctx context.Context)) <-chan struct{} {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	done := make(chan struct{})
 	s.inflight.Add(1)
 	go func() {
 		defer s.inflight.Done()
+		defer close(done)
 		defer cancel()
 		fn(ctx)
 	}()
+	return done
+}
+
+// Await waits until every channel of done (nil ones count as closed) is
+// closed, or max has passed: a logout waits this long for the
+// applications to be told before it answers the browser, and leaves the
+// slower ones to the background.
+func Await(max time.Duration, done ...<-chan struct{}) {
+	timer := time.NewTimer(max)
+	defer timer.Stop()
+	for _, d := range done {
+		if d == nil {
+			continue
+		}
+		select {
+		case <-d:
+		case <-timer.C:
+			return
+		}
+	}
 }
 
 // Post POSTs form to target for protocol, and logs (with attrs) and

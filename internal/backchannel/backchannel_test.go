@@ -66,3 +66,31 @@ func TestGoAndWait(t *testing.T) {
 		t.Fatalf("ran %v, its context ended %v", ran, expired)
 	}
 }
+
+// TestAwait: it returns when every channel is closed (nil ones count as
+// closed), or once max has passed.
+func TestAwait(t *testing.T) {
+	closed := make(chan struct{})
+	close(closed)
+	start := time.Now()
+	Await(time.Minute, closed, nil, closed)
+	if time.Since(start) > 10*time.Second {
+		t.Fatal("Await waited for closed channels")
+	}
+	open := make(chan struct{})
+	start = time.Now()
+	Await(30*time.Millisecond, closed, open)
+	if time.Since(start) < 30*time.Millisecond {
+		t.Fatal("Await returned before max with a channel open")
+	}
+	s := &Sender{}
+	release := make(chan struct{})
+	done := s.Go(context.Background(), time.Minute, func(context.Context) { <-release })
+	select {
+	case <-done:
+		t.Fatal("done before fn returned")
+	default:
+	}
+	close(release)
+	<-done
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/apps"
+	"github.com/gatehouse/gatehouse/internal/backchannel"
 	"github.com/gatehouse/gatehouse/internal/idgen"
 	"github.com/gatehouse/gatehouse/internal/storage"
 )
@@ -45,24 +46,25 @@ func (s *Server) recordLogin(ctx context.Context, ticket string, v *validated) {
 // SingleLogout sends the back-channel logout requests of session sid,
 // which a logout has just ended, in the background (Notices): each
 // application is tried once, and the session's records go either way.
-func (s *Server) SingleLogout(ctx context.Context, tenantID, sid string) {
+// The channel is closed when they have been sent (nil: none to send).
+func (s *Server) SingleLogout(ctx context.Context, tenantID, sid string) <-chan struct{} {
 	if sid == "" || s.Notices == nil {
-		return
+		return nil
 	}
 	logins, err := s.Store.CASLogins().TakeForSession(ctx, tenantID, sid)
 	if err != nil {
 		s.Log.ErrorContext(ctx, "cas: single logout: the session's applications", "err", err)
-		return
+		return nil
 	}
 	if len(logins) == 0 {
-		return
+		return nil
 	}
 	list, err := s.casApps(ctx, tenantID)
 	if err != nil {
 		s.Log.ErrorContext(ctx, "cas: single logout: applications", "err", err)
-		return
+		return nil
 	}
-	s.Notices.Go(ctx, sloTimeout, func(ctx context.Context) {
+	return s.Notices.Go(ctx, sloTimeout, func(ctx context.Context) {
 		for i := range logins {
 			s.sendLogout(ctx, list, &logins[i])
 		}
@@ -97,8 +99,11 @@ func (s *Server) endedSession(ctx context.Context, tenantID, sid string) {
 		s.OnSessionEnd(ctx, tenantID, sid)
 		return
 	}
-	s.SingleLogout(ctx, tenantID, sid)
+	backchannel.Await(logoutWait, s.SingleLogout(ctx, tenantID, sid))
 }
+
+// logoutWait bounds how long an unwired /logout waits for its requests.
+const logoutWait = 2 * time.Second
 
 // logoutRequest is the LogoutRequest of CAS back-channel logout (SAML 2.0
 // protocol elements, unsigned, as the CAS protocol specifies them), which

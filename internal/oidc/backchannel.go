@@ -46,26 +46,27 @@ func (p *Provider) recordLogin(ctx context.Context, g *grantInfo, now time.Time)
 // BackChannelLogout sends the logout tokens of session sid, which a
 // logout has just ended, in the background (Notices): each application
 // is tried once, and the session's records go either way. ctx is the
-// logout's request context (its tenant names the issuer).
-func (p *Provider) BackChannelLogout(ctx context.Context, tenantID, sid string) {
+// logout's request context (its tenant names the issuer). The channel is
+// closed when they have been sent (nil: none to send).
+func (p *Provider) BackChannelLogout(ctx context.Context, tenantID, sid string) <-chan struct{} {
 	if sid == "" || p.Notices == nil {
-		return
+		return nil
 	}
 	logins, err := p.Store.OIDCLogins().TakeForSession(ctx, tenantID, sid)
 	if err != nil {
 		p.Log.ErrorContext(ctx, "oidc: back-channel logout: the session's applications", "err", err)
-		return
+		return nil
 	}
 	if len(logins) == 0 {
-		return
+		return nil
 	}
 	t := tenant.FromContext(ctx)
 	if t == nil || t.ID != tenantID {
 		p.Log.ErrorContext(ctx, "oidc: back-channel logout without the tenant's request")
-		return
+		return nil
 	}
 	iss := tenant.BaseURL(t, p.BaseURL) + "/api/v1/oauth2"
-	p.Notices.Go(ctx, backchannelTimeout, func(ctx context.Context) {
+	return p.Notices.Go(ctx, backchannelTimeout, func(ctx context.Context) {
 		for i := range logins {
 			p.sendLogoutToken(ctx, iss, &logins[i])
 		}

@@ -70,17 +70,23 @@ func New(app *App) (*Server, error) {
 	s.notices = &backchannel.Sender{Client: outboundClient(app.Cfg, 5*time.Second), Log: app.Log,
 		Sent: func(protocol, result string) { s.metrics.logoutNotices.WithLabelValues(protocol, result).Inc() }}
 	casServer.Notices, op.Notices = s.notices, s.notices
+	notify := func(ctx context.Context, tenantID, sid string) []<-chan struct{} {
+		return []<-chan struct{}{casServer.SingleLogout(ctx, tenantID, sid), op.BackChannelLogout(ctx, tenantID, sid)}
+	}
+	// A logout waits a moment for its notices (logoutWait), so that a
+	// browser sent back to an application finds that session over too.
 	sessionEnded := func(ctx context.Context, tenantID, sid string) {
-		casServer.SingleLogout(ctx, tenantID, sid)
-		op.BackChannelLogout(ctx, tenantID, sid)
+		backchannel.Await(logoutWait, notify(ctx, tenantID, sid)...)
 	}
 	casServer.OnSessionEnd, samlIdP.OnSessionEnd = sessionEnded, sessionEnded
 	// So does an administrator disabling or deleting a user (no browser:
 	// SAML service providers, told only through the browser, are not).
 	app.Users.SessionsEnded = func(ctx context.Context, tenantID string, sids []string) {
+		var done []<-chan struct{}
 		for _, sid := range sids {
-			sessionEnded(ctx, tenantID, sid)
+			done = append(done, notify(ctx, tenantID, sid)...)
 		}
+		backchannel.Await(logoutWait, done...)
 	}
 	// OIDC, OneAccess and CAS logout then send the browser through the
 	// session's SAML service providers (the front-channel round of SAML
@@ -167,6 +173,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	writePlainJSON(w, http.StatusOK, `{"status":"ready"}`)
 }
+
+// logoutWait bounds how long a logout (or a user's disabling) waits for
+// its back-channel notices before it answers; slower ones go on in the
+// background.
+const logoutWait = 2 * time.Second
 
 // Serve serves on ln until ctx is cancelled, then stops accepting, lets
 // in-flight requests finish (up to the shutdown timeout) and returns nil.
