@@ -64,38 +64,7 @@ func New(app *App) (*Server, error) {
 		Audit: app.Audit, Pages: pages, CSRF: csrf, Log: app.Log, Now: app.Now}
 	samlIdP := &saml.Server{Store: app.Store, Apps: app.Apps, Keys: app.Keys, Sessions: app.Sessions, Sealer: app.Sealer, Audit: app.Audit,
 		Pages: pages, Log: app.Log, Now: app.Now, BaseURL: app.Cfg.BaseURL, SecureCookies: secure}
-	// Every logout, whichever protocol ends the session, tells the
-	// applications that take back-channel logout: CAS logout requests and
-	// OIDC logout tokens, sent in the background (waited for at shutdown).
-	s.notices = &backchannel.Sender{Client: outboundClient(app.Cfg, 5*time.Second), Log: app.Log,
-		Sent: func(protocol, result string) { s.metrics.logoutNotices.WithLabelValues(protocol, result).Inc() }}
-	casServer.Notices, op.Notices = s.notices, s.notices
-	notify := func(ctx context.Context, tenantID, sid string) []<-chan struct{} {
-		return []<-chan struct{}{casServer.SingleLogout(ctx, tenantID, sid), op.BackChannelLogout(ctx, tenantID, sid)}
-	}
-	// A logout waits a moment for its notices (logoutWait), so that a
-	// browser sent back to an application finds that session over too.
-	sessionEnded := func(ctx context.Context, tenantID, sid string) {
-		backchannel.Await(logoutWait, notify(ctx, tenantID, sid)...)
-	}
-	casServer.OnSessionEnd, samlIdP.OnSessionEnd = sessionEnded, sessionEnded
-	// So does an administrator disabling or deleting a user (no browser:
-	// SAML service providers, told only through the browser, are not).
-	app.Users.SessionsEnded = func(ctx context.Context, tenantID string, sids []string) {
-		var done []<-chan struct{}
-		for _, sid := range sids {
-			done = append(done, notify(ctx, tenantID, sid)...)
-		}
-		backchannel.Await(logoutWait, done...)
-	}
-	// OIDC, OneAccess and CAS logout then send the browser through the
-	// session's SAML service providers (the front-channel round of SAML
-	// single logout) before their redirect.
-	op.AfterLogout = func(w http.ResponseWriter, r *http.Request, tenantID, sid, next string) bool {
-		sessionEnded(r.Context(), tenantID, sid)
-		return samlIdP.LogoutRound(w, r, tenantID, sid, next)
-	}
-	casServer.AfterLogout = samlIdP.LogoutRound
+	s.wireLogouts(app, op, casServer, samlIdP)
 	app.Apps.Fetch = fetcher(outboundClient(app.Cfg, 10*time.Second))
 	app.Apps.OnChange = func(tenantID, clientID string) {
 		op.ApplicationChanged(tenantID, clientID)
@@ -174,11 +143,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	writePlainJSON(w, http.StatusOK, `{"status":"ready"}`)
 }
 
-// logoutWait bounds how long a logout (or a user's disabling) waits for
-// its back-channel notices before it answers; slower ones go on in the
-// background.
-const logoutWait = 2 * time.Second
-
 // Serve serves on ln until ctx is cancelled, then stops accepting, lets
 // in-flight requests finish (up to the shutdown timeout) and returns nil.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
@@ -206,8 +170,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		return err
 	}
-	// Logouts made just before the signal still tell their CAS
-	// applications, within the same grace period.
+	// Logouts made just before the signal still tell their applications
+	// (back-channel notices), within the same grace period.
 	s.notices.Wait(sctx)
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
