@@ -73,7 +73,8 @@ func (s *Roles) Create(ctx context.Context, tenantID string, a audit.Actor, appI
 	if err := checkRoleName(name); err != nil {
 		return "", err
 	}
-	r := &storage.AppRole{TenantID: tenantID, ID: idgen.New(s.Now()), ApplicationID: appID, Code: code, Name: name, CreatedAt: s.Now()}
+	now := s.Now() // one instant: the id's time is its createdAt
+	r := &storage.AppRole{TenantID: tenantID, ID: idgen.New(now), ApplicationID: appID, Code: code, Name: name, CreatedAt: now}
 	err := s.Audit.Do(ctx, tenantID, a, "app_role.create", roleTarget(r.ID), func(tx storage.Repos, _ *audit.Target) error {
 		if _, err := appFor(ctx, tx, tenantID, appID, true); err != nil {
 			return err
