@@ -50,6 +50,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	TrustedProxies  string
 	OutboundCAFile  string
+	// OutboundPublicOnly refuses outbound calls to loopback, private,
+	// link-local and other non-public addresses.
+	OutboundPublicOnly bool
 
 	// Bootstrap values come from the environment only (SPEC.md run contract).
 	BootstrapAdminUser       string
@@ -109,6 +112,7 @@ func (c *Config) Bind(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "on SIGTERM, how long in-flight requests may take to finish")
 	fs.StringVar(&c.OutboundCAFile, "outbound-ca-file", "", "PEM file of extra certificate authorities to trust for outbound calls (CAS proxy callbacks, clients' jwks_uri), besides the system's")
+	fs.BoolVar(&c.OutboundPublicOnly, "outbound-public-only", false, "refuse outbound calls (SAML metadata_url, jwks_uri, form-fill pages, CAS proxy callbacks, back-channel logout) to loopback, private, link-local and other non-public addresses, whatever a URL's host name resolves to")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (for source IPs in audit and logs)")
 }
 

@@ -1,58 +1,42 @@
 package server
 
 import (
-	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/config"
 )
 
-// TestFetcherErrors: the fetcher's errors end a sentence the caller
-// writes ("The saml.metadata_url could not be read: HTTP status 404."), so
-// they have no final period and name what went wrong.
-func TestFetcherErrors(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/ok":
-			w.Write([]byte("<x/>"))
-		case "/big":
-			w.Write([]byte(strings.Repeat("x", 2<<10)))
-		case "/moved":
-			http.Redirect(w, r, "/ok", http.StatusFound)
-		case "/slow":
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	closed := httptest.NewServer(http.NotFoundHandler())
-	closed.Close()
-
-	fetch := fetcher(&http.Client{Timeout: 200 * time.Millisecond, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}})
-	if b, err := fetch(context.Background(), srv.URL+"/ok", 1<<10); err != nil || string(b) != "<x/>" {
-		t.Fatalf("ok: %q %v", b, err)
-	}
-	for _, c := range []struct{ url, want string }{
-		{srv.URL + "/nope", "HTTP status 404"},
-		{srv.URL + "/moved", "HTTP status 302"},
-		{srv.URL + "/big", "the document is larger than 1 KiB"},
-		{srv.URL + "/slow", "no answer within 200ms"},
-		{closed.URL + "/ok", "the request failed"},
-		{"http://[::1", "the URL cannot be requested"},
+// TestPublicAddress: only public unicast addresses pass.
+func TestPublicAddress(t *testing.T) {
+	for addr, public := range map[string]bool{
+		"93.184.215.14:443": true, "[2606:2800:21f:cb07:6820:80da:af6b:8b2c]:443": true,
+		"127.0.0.1:80": false, "[::1]:80": false, "10.1.2.3:80": false, "172.16.0.1:80": false, "192.168.1.1:80": false,
+		"169.254.169.254:80": false, "[fe80::1]:80": false, "[fc00::1]:80": false, "0.0.0.0:80": false, "[::]:80": false,
+		"100.64.0.1:80": false, "198.18.0.1:80": false, "224.0.0.1:80": false, "255.255.255.255:80": false,
+		"[::ffff:127.0.0.1]:80": false, "[::ffff:10.0.0.1]:80": false, "[2001:db8::1]:80": false, "not-an-address": false,
 	} {
-		_, err := fetch(context.Background(), c.url, 1<<10)
-		if err == nil || err.Error() != c.want {
-			t.Errorf("%s: %v, want %q", c.url, err, c.want)
+		if err := publicAddress(addr); (err == nil) != public {
+			t.Errorf("%s: %v, want public %v", addr, err, public)
 		}
+	}
+}
+
+// TestOutboundPublicOnly: the flag stops a call to a loopback server at the
+// dial; without it the call goes through.
+func TestOutboundPublicOnly(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	if res, err := outboundClient(&config.Config{}, 5*time.Second).Get(srv.URL); err != nil {
+		t.Fatalf("without the flag: %v", err)
+	} else {
+		res.Body.Close()
+	}
+	_, err := outboundClient(&config.Config{OutboundPublicOnly: true}, 5*time.Second).Get(srv.URL)
+	if !errors.Is(err, errNotPublic) {
+		t.Fatalf("with the flag: %v, want errNotPublic", err)
 	}
 }
