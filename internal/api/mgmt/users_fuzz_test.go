@@ -60,6 +60,7 @@ func newTestAPI(t testing.TB) *testAPI {
 	api := &mgmt.API{
 		Users: &directory.Users{Store: store, Audit: rec, Hasher: password.NewHasher(password.Params{MemoryKiB: 8192, Time: 1, Threads: 1}),
 			Policy: directory.DefaultPasswordPolicy, Now: now},
+		Apps:    &apps.Applications{Store: store, Audit: rec, Now: now},
 		Clients: clients, Location: time.UTC, Log: log, Now: now,
 		Issuer: func(*http.Request) string { return "http://localhost/api/v1/oauth2" },
 	}
