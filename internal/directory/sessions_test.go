@@ -2,6 +2,7 @@ package directory_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -61,5 +62,45 @@ func TestDisableAndDeleteEndSessions(t *testing.T) {
 	// A user that is not there: an error, no one told.
 	if err := users.SetDisabled(ctx, "t1", audit.System, id, true); err == nil || len(told) != 2 {
 		t.Fatalf("disable a deleted user: %v, told %v", err, told)
+	}
+}
+
+// TestListAndEndSessions: the list leaves out expired and idle sessions;
+// ending them all reports what was stored and tells SessionsEnded; an
+// unknown user is refused.
+func TestListAndEndSessions(t *testing.T) {
+	users, store, _ := newUsers(t)
+	users.SessionIdle = 30 * time.Minute
+	var told []string
+	users.SessionsEnded = func(_ context.Context, _ string, sids []string) { told = append(told, sids...) }
+	id, err := users.Create(ctx, "t1", audit.System, &directory.UserWrite{UserName: opt.Some("lihua"), Mobile: opt.Some("13800000001")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for i, s := range []struct {
+		sid           string
+		seen, expires time.Time
+	}{{"live", now, now.Add(time.Hour)}, {"idle", now.Add(-time.Hour), now.Add(time.Hour)}, {"expired", now, now.Add(-time.Second)}} {
+		if err := store.Sessions().Create(ctx, &storage.Session{TenantID: "t1", IDHash: []byte{byte(i)}, SID: s.sid, UserID: id, AuthTime: now,
+			AMR: []string{"pwd"}, ACR: "1", CreatedAt: now.Add(time.Duration(i) * time.Millisecond), LastSeen: s.seen, ExpiresAt: s.expires}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := users.ListSessions(ctx, "t1", id)
+	if err != nil || len(list) != 1 || list[0].SID != "live" {
+		t.Fatalf("list = %+v, %v; want the live one", list, err)
+	}
+	if n, err := users.EndSessions(ctx, "t1", audit.System, id); err != nil || n != 3 || !slices.Equal(told, []string{"live", "idle", "expired"}) {
+		t.Fatalf("end = %d, %v; told %v", n, err, told)
+	}
+	if list, err := users.ListSessions(ctx, "t1", id); err != nil || len(list) != 0 {
+		t.Fatalf("list after = %+v, %v", list, err)
+	}
+	if _, err := users.ListSessions(ctx, "t1", "20200101000000000-0000-000000000"); !errors.Is(err, directory.ErrUserNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+	if _, err := users.EndSessions(ctx, "t1", audit.System, "20200101000000000-0000-000000000"); !errors.Is(err, directory.ErrUserNotFound) {
+		t.Fatalf("end for an unknown user: %v", err)
 	}
 }

@@ -29,6 +29,9 @@ type Users struct {
 	// deleting a user ended (the wiring sends the applications that take
 	// back-channel logout their notices).
 	SessionsEnded func(ctx context.Context, tenantID string, sids []string)
+	// SessionIdle is the SSO sessions' idle limit: a session unused this
+	// long is over, though still stored (ListSessions leaves it out).
+	SessionIdle time.Duration
 }
 
 func userTarget(id string) audit.Target { return audit.Target{Type: "user", ID: id} }

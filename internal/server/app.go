@@ -113,7 +113,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger, store *sql
 	a.Clients = &apps.Clients{Store: store, Sealer: sealer, Now: now, TokenLifetime: cfg.MgmtTokenLifetime}
 	hasher := password.NewHasher(cfg.Argon2)
 	a.Users = &directory.Users{Store: store, Audit: a.Audit, Hasher: hasher,
-		Policy: directory.DefaultPasswordPolicy, Now: now, MobileOptional: cfg.MobileOptional}
+		Policy: directory.DefaultPasswordPolicy, Now: now, MobileOptional: cfg.MobileOptional, SessionIdle: cfg.SessionIdle}
 	a.Sessions = &authn.Sessions{Store: store, Now: now, Idle: cfg.SessionIdle, Absolute: cfg.SessionLifetime}
 	a.Passwords = &authn.Passwords{Store: store, Hasher: hasher, Audit: a.Audit, Now: now}
 	a.MFA = &mfa.TOTP{Store: store, Sealer: sealer, Audit: a.Audit, Now: now}

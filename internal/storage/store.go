@@ -208,6 +208,9 @@ type SessionRepo interface {
 	// DeleteForUser ends every session of a user and returns their sids,
 	// oldest first.
 	DeleteForUser(ctx context.Context, tenantID, userID string) ([]string, error)
+	// ListForUser returns a user's stored sessions, oldest first (ended
+	// ones included until they are removed: the caller filters).
+	ListForUser(ctx context.Context, tenantID, userID string) ([]Session, error)
 }
 
 // CodeRepo stores authorization codes.

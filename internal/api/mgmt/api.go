@@ -76,6 +76,8 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v2/tenant/users/{user_id}/mfa-credentials", "user_read", a.listMFACredentials},
 		{"DELETE", "/api/v2/tenant/users/{user_id}/mfa-credentials", "user_all", a.deleteMFACredentials},
 		{"DELETE", "/api/v2/tenant/users/{user_id}/mfa-credentials/{credential_id}", "user_all", a.deleteMFACredential},
+		{"GET", "/api/v2/tenant/users/{user_id}/sessions", "user_read", a.listUserSessions},
+		{"DELETE", "/api/v2/tenant/users/{user_id}/sessions", "user_all", a.endUserSessions},
 
 		{"POST", "/api/v2/tenant/organizations", "org_all", a.createOrg},
 		{"PUT", "/api/v2/tenant/organizations/{org_id}", "org_all", a.updateOrg},

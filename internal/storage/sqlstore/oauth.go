@@ -81,6 +81,27 @@ func (x *sessionUserScan) result(ctx context.Context, r repos, tenantID string, 
 	return s, u, nil
 }
 
+func (x sessionRepo) ListForUser(ctx context.Context, tenantID, userID string) ([]storage.Session, error) {
+	rows, err := x.r.QueryContext(ctx, x.d.q("SELECT "+sessionCols+" FROM sso_sessions WHERE user_id = ? AND tenant_id = ? ORDER BY created_at, sid"), userID, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storage.Session
+	for rows.Next() {
+		s := storage.Session{TenantID: tenantID}
+		var amr string
+		var auth, created, seen, exp int64
+		if err := rows.Scan(&s.IDHash, &s.SID, &s.UserID, &auth, &amr, &s.ACR, &created, &seen, &exp); err != nil {
+			return nil, err
+		}
+		s.AMR = strings.Fields(amr)
+		s.AuthTime, s.CreatedAt, s.LastSeen, s.ExpiresAt = fromMS(auth), fromMS(created), fromMS(seen), fromMS(exp)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
 func (x sessionRepo) Touch(ctx context.Context, tenantID string, hash []byte, lastSeen time.Time) error {
 	return affectedOne(x.w.ExecContext(ctx, x.d.q("UPDATE sso_sessions SET last_seen = ? WHERE id_hash = ? AND tenant_id = ?"), ms(lastSeen), hash, tenantID))
 }

@@ -66,6 +66,16 @@ func testSessions(t *testing.T, s storage.Store) {
 	s.Sessions().Delete(ctx, "t1", s3.IDHash)
 	_, err = s.Sessions().GetByHash(ctx, "t1", s3.IDHash)
 	wantNotFound(t, "deleted", err)
+	stored, err := s.Sessions().GetByHash(ctx, "t1", sess.IDHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := s.Sessions().ListForUser(ctx, "t1", u.ID); err != nil || len(list) != 1 || fmt.Sprintf("%+v", list[0]) != fmt.Sprintf("%+v", *stored) {
+		t.Fatalf("list for user: %+v, %v\nwant [%+v]", list, err, stored)
+	}
+	if list, err := s.Sessions().ListForUser(ctx, "t2", u.ID); err != nil || len(list) != 0 {
+		t.Fatalf("list for user from another tenant: %+v, %v", list, err)
+	}
 	if sids, err := s.Sessions().DeleteForUser(ctx, "t1", u.ID); err != nil || len(sids) != 1 || sids[0] != sess.SID {
 		t.Fatalf("deleted for user: %v, %v; want [%s]", sids, err, sess.SID)
 	}
