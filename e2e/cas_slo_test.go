@@ -34,7 +34,10 @@ func TestCASBackChannelLogout(t *testing.T) {
 	}
 }
 
-func testCASBackChannelLogout(t *testing.T, dsn string) {
+// newLogoutReceiver is a CAS application that takes back-channel logout:
+// each logoutRequest POSTed to it, read as a CAS client reads it, goes to
+// the channel; one to /mail-slo is answered 503 (a refusal).
+func newLogoutReceiver(t *testing.T) (*httptest.Server, chan logoutNotice) {
 	notices := make(chan logoutNotice, 16)
 	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -46,10 +49,27 @@ func testCASBackChannelLogout(t *testing.T, dsn string) {
 		}
 		notices <- n
 		if r.URL.Path == "/mail-slo" {
-			w.WriteHeader(http.StatusServiceUnavailable) // counted as refused
+			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 	}))
-	defer svc.Close()
+	t.Cleanup(svc.Close)
+	return svc, notices
+}
+
+// stopAtApp makes br stop at the application's pages, as it does at
+// rpHost, so that the ticket in the redirect can be read.
+func stopAtApp(br *browser, app *httptest.Server) {
+	host := strings.TrimPrefix(app.URL, "http://")
+	br.c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Host == host || len(via) > 10 {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+}
+
+func testCASBackChannelLogout(t *testing.T, dsn string) {
+	svc, notices := newLogoutReceiver(t)
 
 	g := start(t, dsn, "--mobile-optional")
 	admin := bearer(g.token(clientID, clientSecret, nil))
@@ -63,13 +83,7 @@ func testCASBackChannelLogout(t *testing.T, dsn string) {
 	register("Quiet", map[string]any{})
 
 	br := newBrowser(t)
-	svcHost := strings.TrimPrefix(svc.URL, "http://")
-	br.c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if req.URL.Host == svcHost || len(via) > 10 {
-			return http.ErrUseLastResponse // the application's page: stop, as at rpHost
-		}
-		return nil
-	}
+	stopAtApp(br, svc)
 	ticketFor := func(app string, validate bool) string {
 		t.Helper()
 		service := svc.URL + "/" + app + "/home"

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -20,13 +18,7 @@ func TestUserSessionsAPI(t *testing.T) {
 }
 
 func testUserSessionsAPI(t *testing.T, dsn string) {
-	notices := make(chan logoutNotice, 16)
-	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			notices <- logoutNotice{Path: r.URL.Path, Index: r.PostFormValue("logoutRequest")}
-		}
-	}))
-	defer svc.Close()
+	svc, notices := newLogoutReceiver(t)
 	g := start(t, dsn, "--mobile-optional")
 	admin := bearer(g.token(clientID, clientSecret, nil))
 	alice := g.user(admin, map[string]any{"user_name": "alice", "password": alicePassword, "name": "Alice"})
@@ -37,18 +29,11 @@ func testUserSessionsAPI(t *testing.T, dsn string) {
 	reader := bearer(wantToken(t, g, "reader", rid, rsecret, nil))
 	path := "/api/v2/tenant/users/" + alice + "/sessions"
 
-	svcHost := strings.TrimPrefix(svc.URL, "http://")
-	stopAtService := func(req *http.Request, via []*http.Request) error {
-		if req.URL.Host == svcHost || len(via) > 10 {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}
 	login := g.url + "/api/v1/cas/login?service=" + url.QueryEscape(svc.URL+"/home")
 	var browsers []*browser
 	for range 2 {
 		br := newBrowser(t)
-		br.c.CheckRedirect = stopAtService
+		stopAtApp(br, svc)
 		p := br.signIn(login, "alice", alicePassword)
 		tk := ""
 		if p.location != nil {
@@ -90,7 +75,7 @@ func testUserSessionsAPI(t *testing.T, dsn string) {
 	for range 2 {
 		select {
 		case n := <-notices:
-			if n.Path != "/home" || !strings.Contains(n.Index, "ST-") {
+			if n.Path != "/home" || !strings.HasPrefix(n.Index, "ST-") {
 				t.Errorf("notice %+v", n)
 			}
 		case <-time.After(10 * time.Second):
