@@ -202,6 +202,7 @@ func xmlsecVerify(t *testing.T, md *saml.EntityDescriptor, msg []byte) {
 		"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response",
 		"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:LogoutResponse",
 		"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:LogoutRequest",
+		"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:ArtifactResponse",
 		"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", doc).CombinedOutput()
 	if err != nil {
 		t.Fatalf("xmlsec1 --verify refused the message: %v\n%s\n%s", err, out, msg)

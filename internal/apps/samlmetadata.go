@@ -19,6 +19,7 @@ const MaxSPMetadata = 512 << 10
 const (
 	bindingPostURI     = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 	bindingRedirectURI = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+	bindingArtifactURI = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact"
 )
 
 // spMetadata is the part of a SAML metadata EntityDescriptor (SAML 2.0
@@ -69,20 +70,7 @@ func importSPMetadata(doc []byte, field string, s *SAMLSettings) error {
 	}
 	sp := md.SPSSO[0]
 	s.EntityID = strings.TrimSpace(md.EntityID)
-	s.ACS = []SAMLEndpoint{}
-	for i, a := range sp.ACS {
-		if a.Binding != bindingPostURI {
-			continue // only HTTP-POST responses are sent
-		}
-		idx := i
-		if n, err := strconv.Atoi(a.Index); err == nil {
-			idx = n
-		}
-		s.ACS = append(s.ACS, SAMLEndpoint{URL: strings.TrimSpace(a.Location), Binding: SAMLBindingPost, Index: idx, Default: a.IsDefault == "true"})
-	}
-	if len(s.ACS) == 0 {
-		return errMetadata(field, "it has no AssertionConsumerService with the HTTP-POST binding.")
-	}
+
 	s.SLOURL, s.SLOBinding = "", SAMLBindingRedirect
 	for _, e := range sp.SLO { // the first one Gatehouse can speak, POST preferred
 		switch {
@@ -110,6 +98,29 @@ func importSPMetadata(doc []byte, field string, s *SAMLSettings) error {
 				}
 			}
 		}
+	}
+	// The ACS come after the certificates: an HTTP-Artifact one is kept
+	// only when the SP has a signing certificate (its artifact resolution
+	// requests must be signed).
+	s.ACS = []SAMLEndpoint{}
+	for i, a := range sp.ACS {
+		binding := ""
+		switch {
+		case a.Binding == bindingPostURI:
+			binding = SAMLBindingPost
+		case a.Binding == bindingArtifactURI && len(s.SPSigningCerts) > 0:
+			binding = SAMLBindingArtifact
+		default:
+			continue // a binding Gatehouse does not answer with
+		}
+		idx := i
+		if n, err := strconv.Atoi(a.Index); err == nil {
+			idx = n
+		}
+		s.ACS = append(s.ACS, SAMLEndpoint{URL: strings.TrimSpace(a.Location), Binding: binding, Index: idx, Default: a.IsDefault == "true"})
+	}
+	if len(s.ACS) == 0 {
+		return errMetadata(field, "it has no AssertionConsumerService with the HTTP-POST binding (or HTTP-Artifact, with a signing certificate).")
 	}
 	s.WantAuthnRequestsSigned = sp.AuthnRequestsSigned == "true"
 	for _, f := range sp.NameIDFormats {

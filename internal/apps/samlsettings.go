@@ -69,6 +69,10 @@ type SAMLEndpoint struct {
 const (
 	SAMLBindingPost     = "post"
 	SAMLBindingRedirect = "redirect"
+	// SAMLBindingArtifact (an ACS only): the browser brings an artifact,
+	// which the service provider resolves over SOAP with a signed
+	// ArtifactResolve.
+	SAMLBindingArtifact = "artifact"
 )
 
 // NameIDFormats maps the saml object's NameID formats to their URIs.
@@ -262,8 +266,10 @@ func (s *SAMLSettings) validateACS() error {
 		switch {
 		case !samlURL(e.URL):
 			return appInvalid("APP.0037", "saml.acs", "The saml.acs url %q must be "+samlURLRule+".", truncate(e.URL, 100))
-		case e.Binding != SAMLBindingPost:
-			return appInvalid("APP.0037", "saml.acs", "The saml.acs binding must be post: Gatehouse sends responses with the HTTP-POST binding.")
+		case e.Binding != SAMLBindingPost && e.Binding != SAMLBindingArtifact:
+			return appInvalid("APP.0037", "saml.acs", "The saml.acs binding must be post or artifact: Gatehouse sends responses with the HTTP-POST or HTTP-Artifact binding.")
+		case e.Binding == SAMLBindingArtifact && len(s.SPSigningCerts) == 0:
+			return appInvalid("APP.0037", "saml.acs", "An artifact saml.acs needs saml.sp_signing_certs: the service provider's artifact resolution requests are accepted only signed.")
 		case e.Index < 0 || e.Index > 65535 || indexes[e.Index]:
 			return appInvalid("APP.0037", "saml.acs", "Each saml.acs index must be 0 to 65535 and unique.")
 		}
@@ -298,6 +304,16 @@ func (s *SAMLSettings) DefaultACS() *SAMLEndpoint {
 func (s *SAMLSettings) ACSByURL(u string) *SAMLEndpoint {
 	for i := range s.ACS {
 		if s.ACS[i].URL == u {
+			return &s.ACS[i]
+		}
+	}
+	return nil
+}
+
+// ACSByURLBinding returns the ACS whose URL is exactly u with that binding.
+func (s *SAMLSettings) ACSByURLBinding(u, binding string) *SAMLEndpoint {
+	for i := range s.ACS {
+		if s.ACS[i].URL == u && s.ACS[i].Binding == binding {
 			return &s.ACS[i]
 		}
 	}

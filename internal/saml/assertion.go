@@ -25,17 +25,19 @@ const (
 	// a second factor (a TOTP code from an authenticator app on the
 	// user's device): SAML Authentication Context's class for two-factor
 	// authentication with a device not registered with a mobile operator.
-	classTwoFactor    = "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorUnregistered"
-	attrFormatBasic   = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
-	attrFormatURI     = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
-	bindingPostURI    = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
-	bindingRedirURI   = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
-	statusSuccess     = "urn:oasis:names:tc:SAML:2.0:status:Success"
-	statusRequester   = "urn:oasis:names:tc:SAML:2.0:status:Requester"
-	statusResponder   = "urn:oasis:names:tc:SAML:2.0:status:Responder"
-	statusNoPassive   = "urn:oasis:names:tc:SAML:2.0:status:NoPassive"
-	statusPartLogout  = "urn:oasis:names:tc:SAML:2.0:status:PartialLogout"
-	statusAuthnFailed = "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"
+	classTwoFactor     = "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorUnregistered"
+	attrFormatBasic    = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
+	attrFormatURI      = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
+	bindingPostURI     = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+	bindingRedirURI    = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+	bindingArtifactURI = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact"
+	bindingSOAPURI     = "urn:oasis:names:tc:SAML:2.0:bindings:SOAP"
+	statusSuccess      = "urn:oasis:names:tc:SAML:2.0:status:Success"
+	statusRequester    = "urn:oasis:names:tc:SAML:2.0:status:Requester"
+	statusResponder    = "urn:oasis:names:tc:SAML:2.0:status:Responder"
+	statusNoPassive    = "urn:oasis:names:tc:SAML:2.0:status:NoPassive"
+	statusPartLogout   = "urn:oasis:names:tc:SAML:2.0:status:PartialLogout"
+	statusAuthnFailed  = "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"
 )
 
 // clockSkew is how far NotBefore lies in the past, for service providers

@@ -1,6 +1,7 @@
 package saml
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -113,6 +114,7 @@ type authnRequest struct {
 	app        *apps.App
 	id         string
 	acs        string
+	artifact   bool // the answer goes by the HTTP-Artifact binding
 	forceAuthn bool
 	isPassive  bool
 	// classes are the AuthnContext classes the answer may assert (nil:
@@ -146,44 +148,72 @@ func (s *Server) checkAuthnRequest(ctx context.Context, ip idp, in *inbound) (*a
 	if rf := s.checkFresh(ctx, ip.tenant.ID, m.app.ID, req.ID, req.Version, req.IssueInstant, req.Destination, ip.sso); rf != nil {
 		return nil, rf
 	}
-	if req.ProtocolBinding != "" && req.ProtocolBinding != bindingPostURI {
-		return nil, refuse(http.StatusBadRequest, "Gatehouse answers only with the HTTP-POST binding; the request asks for "+truncate(req.ProtocolBinding, 100)+".")
+	if req.ProtocolBinding != "" && req.ProtocolBinding != bindingPostURI && req.ProtocolBinding != bindingArtifactURI {
+		return nil, refuse(http.StatusBadRequest, "Gatehouse answers with the HTTP-POST or HTTP-Artifact binding; the request asks for "+truncate(req.ProtocolBinding, 100)+".")
 	}
 	acs, rf := chooseACS(&m.app.SAML, &req)
 	if rf != nil {
 		return nil, rf
 	}
 	classes, ok := acceptedClasses(m.root)
-	return &authnRequest{app: m.app, id: req.ID, acs: acs, forceAuthn: req.ForceAuthn != nil && *req.ForceAuthn,
+	return &authnRequest{app: m.app, id: req.ID, acs: acs.URL, artifact: acs.Binding == apps.SAMLBindingArtifact, forceAuthn: req.ForceAuthn != nil && *req.ForceAuthn,
 		isPassive: req.IsPassive != nil && *req.IsPassive, classes: classes, noContext: !ok}, nil
 }
 
 // chooseACS finds where the response goes: the registered ACS the request
-// names by index or by exact URL, else the default one. A URL that is not
-// registered is refused: nothing is ever posted to it.
-func chooseACS(s *apps.SAMLSettings, req *saml.AuthnRequest) (string, *refusal) {
+// names by index or by exact URL, else the default one, with the binding
+// the request asks for (ProtocolBinding) when it names one. A URL that is
+// not registered is refused: nothing is ever sent to it.
+func chooseACS(s *apps.SAMLSettings, req *saml.AuthnRequest) (*apps.SAMLEndpoint, *refusal) {
+	binding := ""
+	switch req.ProtocolBinding {
+	case bindingPostURI:
+		binding = apps.SAMLBindingPost
+	case bindingArtifactURI:
+		binding = apps.SAMLBindingArtifact
+	}
+	wrongBinding := refuse(http.StatusBadRequest, "The assertion consumer service the request names does not take the binding it asks for.")
 	switch {
 	case req.AssertionConsumerServiceIndex != "":
 		i, err := strconv.Atoi(req.AssertionConsumerServiceIndex)
 		e := s.ACSByIndex(i)
 		if err != nil || e == nil {
-			return "", refuse(http.StatusBadRequest, "The request names an assertion consumer service index that is not registered.")
+			return nil, refuse(http.StatusBadRequest, "The request names an assertion consumer service index that is not registered.")
 		}
 		if req.AssertionConsumerServiceURL != "" && req.AssertionConsumerServiceURL != e.URL {
-			return "", refuse(http.StatusBadRequest, "The request's assertion consumer service URL and index disagree.")
+			return nil, refuse(http.StatusBadRequest, "The request's assertion consumer service URL and index disagree.")
 		}
-		return e.URL, nil
+		if binding != "" && e.Binding != binding {
+			return nil, wrongBinding
+		}
+		return e, nil
 	case req.AssertionConsumerServiceURL != "":
-		if e := s.ACSByURL(req.AssertionConsumerServiceURL); e != nil {
-			return e.URL, nil
+		u := req.AssertionConsumerServiceURL
+		if e := s.ACSByURLBinding(u, cmp.Or(binding, apps.SAMLBindingPost)); e != nil {
+			return e, nil
 		}
-		return "", refuse(http.StatusBadRequest, "The assertion consumer service URL "+truncate(req.AssertionConsumerServiceURL, 200)+
+		if e := s.ACSByURL(u); e != nil {
+			if binding != "" {
+				return nil, wrongBinding
+			}
+			return e, nil
+		}
+		return nil, refuse(http.StatusBadRequest, "The assertion consumer service URL "+truncate(u, 200)+
 			" is not registered for this service provider.")
 	}
-	if e := s.DefaultACS(); e != nil {
-		return e.URL, nil
+	e := s.DefaultACS()
+	if e == nil {
+		return nil, refuse(http.StatusBadRequest, "The service provider has no assertion consumer service registered.")
 	}
-	return "", refuse(http.StatusBadRequest, "The service provider has no assertion consumer service registered.")
+	if binding != "" && e.Binding != binding {
+		for i := range s.ACS { // the default one takes the other binding
+			if s.ACS[i].Binding == binding {
+				return &s.ACS[i], nil
+			}
+		}
+		return nil, wrongBinding
+	}
+	return e, nil
 }
 
 func truncate(s string, n int) string {

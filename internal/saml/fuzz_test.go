@@ -83,3 +83,24 @@ func FuzzLogoutRequest(f *testing.F) {
 }
 
 func testRequestWith(issuer string) string { return strings.Replace(testRequest, "ISSUER", issuer, 1) }
+
+// FuzzArtifactResolve: the SOAP reader of artifact resolution never
+// panics, and whatever it accepts is one ArtifactResolve in the protocol
+// namespace.
+func FuzzArtifactResolve(f *testing.F) {
+	f.Add(`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>` +
+		`<samlp:ArtifactResolve xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_1" Version="2.0" IssueInstant="2026-01-01T00:00:00Z">` +
+		`<saml:Issuer>https://sp.example.com</saml:Issuer><samlp:Artifact>AAQAAA==</samlp:Artifact></samlp:ArtifactResolve></soapenv:Body></soapenv:Envelope>`)
+	f.Add(`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body/></soapenv:Envelope>`)
+	f.Add(`<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>`)
+	f.Fuzz(func(t *testing.T, body string) {
+		root, err := parseSOAPArtifactResolve([]byte(body))
+		if err == nil && (root.Tag != "ArtifactResolve" || root.NamespaceURI() != nsProtocol) {
+			t.Fatalf("accepted a %s:%s", root.NamespaceURI(), root.Tag)
+		}
+		if err == nil {
+			var req saml.ArtifactResolve
+			unmarshalElement(root, &req)
+		}
+	})
+}

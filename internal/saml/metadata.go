@@ -3,9 +3,11 @@ package saml
 import (
 	"encoding/base64"
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
 
 	"github.com/gatehouse/gatehouse/internal/apps"
@@ -54,6 +56,9 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 		}},
 	}
 	b, err := xml.MarshalIndent(ed, "", "  ")
+	if err == nil {
+		b, err = withArtifactService(b, ip.artifact)
+	}
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -62,4 +67,35 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Write([]byte(xml.Header))
 	w.Write(b)
+}
+
+// withArtifactService adds the ArtifactResolutionService (SOAP, index 0)
+// to the IDPSSODescriptor of md, where SAML Metadata 2.4.2 orders it:
+// after the KeyDescriptors, before the SingleLogoutServices. (crewjam's
+// IDPSSODescriptor shadows the indexed element with an index-less one,
+// so it is added to the marshalled document.)
+func withArtifactService(md []byte, location string) ([]byte, error) {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(md); err != nil {
+		return nil, err
+	}
+	d := doc.FindElement("//IDPSSODescriptor")
+	if d == nil {
+		return nil, errors.New("saml: metadata without an IDPSSODescriptor")
+	}
+	ars := etree.NewElement("ArtifactResolutionService")
+	ars.CreateAttr("Binding", bindingSOAPURI)
+	ars.CreateAttr("Location", location)
+	ars.CreateAttr("index", "0")
+	ars.CreateAttr("isDefault", "true")
+	at := len(d.Child)
+	for i, t := range d.Child {
+		if c, ok := t.(*etree.Element); ok && c.Tag != "KeyDescriptor" {
+			at = i
+			break
+		}
+	}
+	d.InsertChildAt(at, ars)
+	doc.Indent(2)
+	return doc.WriteToBytes()
 }

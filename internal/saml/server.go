@@ -54,6 +54,7 @@ func (s *Server) Routes() []web.Route {
 		{Pattern: "GET " + resumePath, Handler: s.resume},
 		{Pattern: "GET " + SLOPath, Handler: s.sloRedirect},
 		{Pattern: "POST " + SLOPath, Handler: s.sloPost},
+		{Pattern: "POST " + ArtifactPath, Handler: s.resolveArtifact},
 	}
 }
 
@@ -62,6 +63,7 @@ type idp struct {
 	tenant   *storage.Tenant
 	entityID string
 	sso, slo string
+	artifact string // the ArtifactResolutionService
 }
 
 // idpOf returns the identity provider of the request's tenant. The entity
@@ -69,7 +71,7 @@ type idp struct {
 func (s *Server) idpOf(r *http.Request) idp {
 	t := tenant.FromContext(r.Context())
 	base := tenant.BaseURL(t, s.BaseURL)
-	return idp{tenant: t, entityID: base + MetadataPath, sso: base + SSOPath, slo: base + SLOPath}
+	return idp{tenant: t, entityID: base + MetadataPath, sso: base + SSOPath, slo: base + SLOPath, artifact: base + ArtifactPath}
 }
 
 // errorPage tells the user why the request was refused. Nothing goes back

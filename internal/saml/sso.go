@@ -28,6 +28,8 @@ type pending struct {
 	CreatedAt  int64  `json:"c"` // Unix ms: ForceAuthn needs a sign-in after this
 	// Classes are the AuthnContext classes the request accepts (nil: any).
 	Classes []string `json:"k,omitempty"`
+	// Artifact: the answer goes by the HTTP-Artifact binding.
+	Artifact bool `json:"b,omitempty"`
 }
 
 const pendingContext = "saml-sso"
@@ -85,7 +87,7 @@ func (s *Server) authnPending(w http.ResponseWriter, r *http.Request, in *inboun
 		return nil, nil, false
 	}
 	p := &pending{TenantID: ip.tenant.ID, AppID: ar.app.ID, RequestID: ar.id, ACS: ar.acs, RelayState: in.RelayState,
-		ForceAuthn: ar.forceAuthn, IsPassive: ar.isPassive, CreatedAt: s.Now().UnixMilli(), Classes: ar.classes}
+		ForceAuthn: ar.forceAuthn, IsPassive: ar.isPassive, CreatedAt: s.Now().UnixMilli(), Classes: ar.classes, Artifact: ar.artifact}
 	if ar.noContext {
 		// Nothing Gatehouse can assert would do: say so at once (SAML
 		// Core 3.3.2.2.1), before anyone signs in.
@@ -121,7 +123,8 @@ func (s *Server) idpInitiated(w http.ResponseWriter, r *http.Request, sp, relayS
 		s.errorPage(w, r, http.StatusBadRequest, "The service provider has no assertion consumer service registered.")
 		return
 	}
-	s.proceed(w, r, app, &pending{TenantID: ip.tenant.ID, AppID: app.ID, ACS: acs.URL, RelayState: relayState, CreatedAt: s.Now().UnixMilli()}, false)
+	s.proceed(w, r, app, &pending{TenantID: ip.tenant.ID, AppID: app.ID, ACS: acs.URL, RelayState: relayState, CreatedAt: s.Now().UnixMilli(),
+		Artifact: acs.Binding == apps.SAMLBindingArtifact}, false)
 }
 
 // resume is where the sign-in page (and the POST binding) come back to.
@@ -133,7 +136,11 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	app, err := s.Apps.Get(r.Context(), ip.tenant.ID, p.AppID)
-	if err != nil || app.Protocol != storage.ProtocolSAML || app.Disabled || app.SAML.ACSByURL(p.ACS) == nil {
+	binding := apps.SAMLBindingPost
+	if p.Artifact {
+		binding = apps.SAMLBindingArtifact
+	}
+	if err != nil || app.Protocol != storage.ProtocolSAML || app.Disabled || app.SAML.ACSByURLBinding(p.ACS, binding) == nil {
 		s.errorPage(w, r, http.StatusBadRequest, "The service provider is no longer registered as it was. Go back to the application and start again.")
 		return
 	}
@@ -213,7 +220,7 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, app *apps.App, 
 		s.serverError(w, r, err)
 		return
 	}
-	s.postTo(w, r, p.ACS, paramResponse, msg, p.RelayState, "Signing you in to "+app.Name+"…", "Continue to "+app.Name)
+	s.answer(w, r, app, p, msg, "Signing you in to "+app.Name+"…")
 }
 
 // answerStatus posts a Response without assertion (e.g. NoPassive).
@@ -228,7 +235,7 @@ func (s *Server) answerStatus(w http.ResponseWriter, r *http.Request, app *apps.
 		s.serverError(w, r, err)
 		return
 	}
-	s.postTo(w, r, p.ACS, paramResponse, msg, p.RelayState, "Returning to "+app.Name+"…", "Continue to "+app.Name)
+	s.answer(w, r, app, p, msg, "Returning to "+app.Name+"…")
 }
 
 // toLogin sends the browser to the sign-in page; with stepUp, only for

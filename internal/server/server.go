@@ -204,6 +204,9 @@ func (s *Server) sweep(ctx context.Context) {
 		if _, err := s.app.Store.OIDCLogins().DeleteExpired(ctx, s.app.Now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("sweeping ended OIDC logins", "err", err)
 		}
+		if _, err := s.app.Store.SAMLArtifacts().DeleteExpired(ctx, s.app.Now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("sweeping expired SAML artifacts", "err", err)
+		}
 		if _, err := s.app.Store.SAMLSessions().DeleteExpired(ctx, s.app.Now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("sweeping ended SAML sessions", "err", err)
 		}

@@ -446,6 +446,16 @@ type OIDCLogin struct {
 	ExpiresAt     time.Time // when the session would have ended at the latest
 }
 
+// SAMLArtifact is a SAML protocol message waiting for its service
+// provider to resolve the artifact that names it (HTTP-Artifact binding).
+type SAMLArtifact struct {
+	TenantID      string
+	HandleHash    []byte
+	ApplicationID string
+	SealedMessage []byte
+	ExpiresAt     time.Time
+}
+
 // SAMLSession records that an SSO session signed in to a SAML service
 // provider, with the NameID and SessionIndex its assertion carried, for
 // single logout. A session has one row per application, so it keeps one

@@ -46,6 +46,7 @@ type Repos interface {
 	CASTickets() CASTicketRepo
 	CASLogins() CASLoginRepo
 	OIDCLogins() OIDCLoginRepo
+	SAMLArtifacts() SAMLArtifactRepo
 	SAMLSessions() SAMLSessionRepo
 	MFACredentials() MFACredentialRepo
 }
@@ -393,6 +394,15 @@ type OIDCLoginRepo interface {
 	// TakeForSession removes a session's logins and returns them, oldest
 	// first: of two concurrent calls, each login goes to one.
 	TakeForSession(ctx context.Context, tenantID, sid string) ([]OIDCLogin, error)
+	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
+}
+
+// SAMLArtifactRepo keeps the messages of the HTTP-Artifact binding.
+type SAMLArtifactRepo interface {
+	Create(ctx context.Context, a *SAMLArtifact) error
+	// Take removes the tenant's artifact message and returns it (once:
+	// of two concurrent calls one gets ErrNotFound), expired or not.
+	Take(ctx context.Context, tenantID string, handleHash []byte) (*SAMLArtifact, error)
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
 }
 

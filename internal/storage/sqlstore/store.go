@@ -68,6 +68,7 @@ func (x repos) Attributes() storage.AttributeRepo         { return attributeRepo
 func (x repos) CASTickets() storage.CASTicketRepo         { return casTicketRepo{x} }
 func (x repos) CASLogins() storage.CASLoginRepo           { return casLoginRepo{x} }
 func (x repos) OIDCLogins() storage.OIDCLoginRepo         { return oidcLoginRepo{x} }
+func (x repos) SAMLArtifacts() storage.SAMLArtifactRepo   { return samlArtifactRepo{x} }
 func (x repos) SAMLSessions() storage.SAMLSessionRepo     { return samlSessionRepo{x} }
 func (x repos) MFACredentials() storage.MFACredentialRepo { return mfaRepo{x} }
 

@@ -189,3 +189,29 @@ func testOIDCLogins(t *testing.T, s storage.Store) {
 		t.Fatalf("swept %d, %v; want the two left", n, err)
 	}
 }
+
+// testSAMLArtifacts: an artifact's message is taken once, by its tenant
+// only; expired ones are swept.
+func testSAMLArtifacts(t *testing.T, s storage.Store) {
+	mustTenant(t, s, "t1")
+	mustTenant(t, s, "t2")
+	a := &storage.SAMLArtifact{TenantID: "t1", HandleHash: []byte("h1"), ApplicationID: "app", SealedMessage: []byte("sealed"), ExpiresAt: now.Add(time.Minute)}
+	if err := s.SAMLArtifacts().Create(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.SAMLArtifacts().Take(ctx, "t2", a.HandleHash)
+	wantNotFound(t, "another tenant's artifact", err)
+	got, err := s.SAMLArtifacts().Take(ctx, "t1", a.HandleHash)
+	if err != nil || fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", *a) {
+		t.Fatalf("take = %+v, %v\nwant %+v", got, err, a)
+	}
+	_, err = s.SAMLArtifacts().Take(ctx, "t1", a.HandleHash)
+	wantNotFound(t, "an artifact taken twice", err)
+	old := &storage.SAMLArtifact{TenantID: "t1", HandleHash: []byte("h2"), ApplicationID: "app", SealedMessage: []byte("x"), ExpiresAt: now}
+	if err := s.SAMLArtifacts().Create(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.SAMLArtifacts().DeleteExpired(ctx, now.Add(time.Second)); err != nil || n != 1 {
+		t.Fatalf("swept %d, %v", n, err)
+	}
+}

@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"CASTicketsForSession", testCASTicketsForSession},
 		{"CASLogins", testCASLogins},
 		{"OIDCLogins", testOIDCLogins},
+		{"SAMLArtifacts", testSAMLArtifacts},
 		{"SAMLEntityIDs", testSAMLEntityIDs},
 		{"SAMLSessions", testSAMLSessions},
 		{"Sessions", testSessions},
