@@ -60,6 +60,7 @@ func (s *Server) Routes() []web.Route {
 		{Pattern: "GET /api/v1/cas/p3/serviceValidate", Handler: s.serviceValidate3},
 		{Pattern: "GET /api/v1/cas/p3/proxyValidate", Handler: s.proxyValidate3},
 		{Pattern: "GET /api/v1/cas/proxy", Handler: s.proxy},
+		{Pattern: "POST /api/v1/cas/samlValidate", Handler: s.samlValidate},
 	}
 }
 
