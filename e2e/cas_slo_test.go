@@ -56,12 +56,12 @@ func newLogoutReceiver(t *testing.T) (*httptest.Server, chan logoutNotice) {
 	return svc, notices
 }
 
-// stopAtApp makes br stop at the application's pages, as it does at
+// stopAtApp makes br stop at the application's pages too, as it does at
 // rpHost, so that the ticket in the redirect can be read.
 func stopAtApp(br *browser, app *httptest.Server) {
 	host := strings.TrimPrefix(app.URL, "http://")
 	br.c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if req.URL.Host == host || len(via) > 10 {
+		if req.URL.Host == host || req.URL.Host == rpHost || len(via) > 10 {
 			return http.ErrUseLastResponse
 		}
 		return nil

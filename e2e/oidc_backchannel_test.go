@@ -31,15 +31,22 @@ type logoutPost struct {
 	path, token string
 }
 
-func testOIDCBackChannelLogout(t *testing.T, dsn string) {
-	ctx := context.Background()
+// newBackchannelReceiver is an OIDC application's back-channel logout
+// endpoint: each logout_token POSTed to it goes to the channel.
+func newBackchannelReceiver(t *testing.T) (*httptest.Server, chan logoutPost) {
 	posts := make(chan logoutPost, 16)
 	rp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			posts <- logoutPost{r.URL.Path, r.PostFormValue("logout_token")}
 		}
 	}))
-	defer rp.Close()
+	t.Cleanup(rp.Close)
+	return rp, posts
+}
+
+func testOIDCBackChannelLogout(t *testing.T, dsn string) {
+	ctx := context.Background()
+	rp, posts := newBackchannelReceiver(t)
 
 	g := start(t, dsn, "--mobile-optional")
 	admin := bearer(g.token(clientID, clientSecret, nil))
