@@ -75,7 +75,7 @@ func writeSAML11(w http.ResponseWriter, now time.Time, service, inResponseTo str
 	if e != nil {
 		b.WriteString(`<samlp:Status><samlp:StatusCode Value="samlp:Responder"/><samlp:StatusMessage>` + esc(e.code+": "+e.desc) +
 			`</samlp:StatusMessage></samlp:Status></samlp:Response></SOAP-ENV:Body></SOAP-ENV:Envelope>`)
-		write(w, b.String())
+		writeXMLDoc(w, b.String())
 		return
 	}
 	user := esc(userID(v))
@@ -97,10 +97,11 @@ func writeSAML11(w http.ResponseWriter, now time.Time, service, inResponseTo str
 	b.WriteString(`<saml:AuthenticationStatement AuthenticationInstant="` + stamp(v.ticket.AuthTime) +
 		`" AuthenticationMethod="urn:oasis:names:tc:SAML:1.0:am:password">` + subject + `</saml:AuthenticationStatement>`)
 	b.WriteString(`</saml:Assertion></samlp:Response></SOAP-ENV:Body></SOAP-ENV:Envelope>`)
-	write(w, b.String())
+	writeXMLDoc(w, b.String())
 }
 
-func write(w http.ResponseWriter, doc string) {
+// writeXMLDoc writes a /samlValidate answer (SOAP, text/xml, never cached).
+func writeXMLDoc(w http.ResponseWriter, doc string) {
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	io.WriteString(w, doc)
